@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+// Langevin: physics-style Langevin sampling of toy potentials and of neural-network posteriors.
+// SPDX-License-Identifier: GPL-3.0-or-later
+import PackageDescription
+
+let package = Package(
+    name: "Langevin",
+    products: [
+        .executable(name: "langevin", targets: ["LangevinCLI"]),
+        .library(name: "LangevinCore", targets: ["LangevinCore"]),
+        .library(name: "GSLSupport", targets: ["GSLSupport"]),
+        .library(name: "Expressions", targets: ["Expressions"]),
+        .library(name: "Potentials", targets: ["Potentials"]),
+        .library(name: "Diagnostics", targets: ["Diagnostics"]),
+        .library(name: "NeuralEnergy", targets: ["NeuralEnergy"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C leaves. GSL is linked by name (Debian's gsl.pc would add -lgslcblas); BLAS comes from OpenBLAS.
+        .systemLibrary(name: "CGSL", path: "Sources/CGSL"),
+        .systemLibrary(name: "CCBLAS", path: "Sources/CCBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+
+        // Pure Swift core: energies, random-source protocol, integrators, chain driver.
+        .target(name: "LangevinCore"),
+        // The only target that imports CGSL.
+        .target(name: "GSLSupport", dependencies: ["LangevinCore", "CGSL"]),
+        // The only target that imports CCBLAS.
+        .target(name: "LinearAlgebra", dependencies: ["CCBLAS"]),
+        .target(name: "Expressions", dependencies: ["LangevinCore"]),
+        .target(name: "Potentials", dependencies: ["LangevinCore"]),
+        .target(name: "Diagnostics", dependencies: ["LangevinCore", "GSLSupport"]),
+        .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "LinearAlgebra", "GSLSupport", "CPNG"]),
+        .executableTarget(
+            name: "LangevinCLI",
+            dependencies: [
+                "LangevinCore", "GSLSupport", "Expressions", "Potentials", "Diagnostics", "NeuralEnergy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Examples: one idea each.
+        .executableTarget(name: "double-well-histogram", dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Diagnostics"],
+                          path: "Examples/double-well-histogram"),
+        .executableTarget(name: "integrator-bias", dependencies: ["LangevinCore", "GSLSupport", "Potentials"],
+                          path: "Examples/integrator-bias"),
+
+        // Benchmarks (release build: `make bench`).
+        .executableTarget(name: "langevin-bench", dependencies: ["LangevinCore", "GSLSupport", "Expressions", "Potentials", "CGSL"],
+                          path: "Benchmarks/langevin-bench"),
+
+        // Fast deterministic unit tests.
+        .testTarget(name: "LangevinCoreTests", dependencies: ["LangevinCore"]),
+        .testTarget(name: "GSLSupportTests", dependencies: ["GSLSupport", "LangevinCore"]),
+        .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "LangevinCore"]),
+        .testTarget(name: "PotentialsTests", dependencies: ["Potentials", "LangevinCore"]),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "GSLSupport", "LangevinCore"]),
+        .testTarget(name: "NeuralEnergyTests", dependencies: ["NeuralEnergy", "LangevinCore", "GSLSupport"]),
+        // Statistical tests: fixed seeds, tolerances from effective sample sizes (run in release).
+        .testTarget(name: "StatisticalTests",
+                    dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Expressions", "Diagnostics"]),
+        // The CLI contract, exercised through the built `langevin` executable.
+        .testTarget(name: "CLITests", dependencies: ["LangevinCLI"]),
+    ]
+)

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// How long a chain runs and which states it keeps.
+///
+/// The chain first takes `burnIn` steps that are discarded, then `steps` further steps; of those it keeps every
+/// `thin`-th (global step numbers burnIn + thin, burnIn + 2·thin, …), so it keeps ⌊steps / thin⌋ states.
+public struct ChainSchedule: Sendable, Equatable {
+    public var steps: Int
+    public var burnIn: Int
+    public var thin: Int
+
+    public init(steps: Int, burnIn: Int = 0, thin: Int = 1) {
+        self.steps = steps
+        self.burnIn = burnIn
+        self.thin = thin
+    }
+
+    public func validate() throws(LangevinError) {
+        guard steps >= 1 else { throw .invalidParameter("--steps must be ≥ 1, got \(steps)") }
+        guard burnIn >= 0 else { throw .invalidParameter("--burn-in must be ≥ 0, got \(burnIn)") }
+        guard thin >= 1 else { throw .invalidParameter("--thin must be ≥ 1, got \(thin)") }
+    }
+
+    /// Number of states kept.
+    public var keptCount: Int { steps / thin }
+    /// Total steps taken, burn-in included.
+    public var totalSteps: Int { burnIn + steps }
+}
+
+/// What a finished (or diverged) chain reports besides its kept states.
+public struct ChainSummary: Sendable, Equatable {
+    /// Steps actually taken (burn-in included).
+    public var stepsTaken: Int = 0
+    /// Mean Metropolis acceptance probability over all steps (1 for unadjusted schemes).
+    public var meanAcceptance: Double = 0
+    /// Fraction of accepted proposals.
+    public var acceptanceRate: Double = 0
+    /// Gradient evaluations spent.
+    public var gradientEvaluations: Int = 0
+    /// Mean kinetic temperature ⟨|p|²/m⟩/d over kept states (NaN for overdamped schemes).
+    public var kineticTemperature: Double = .nan
+    public init() {}
+}
+
+/// Runs one chain: burn-in, then sampling; calls `keep(step, state)` for each kept state, in order, and
+/// `progress(stepsDone)` every `progressInterval` steps.
+///
+/// On divergence the chain stops: the error names the step and carries the last finite state; states kept before it
+/// were already delivered through `keep`.
+@inlinable
+public func runChain<I: LangevinIntegrator, F: GradientEstimator, R: RandomSource>(
+    integrator: inout I, field: inout F, state: inout LangevinState<F.Scalar>, random: inout R,
+    schedule: ChainSchedule, progressInterval: Int = 0, progress: ((Int) -> Void)? = nil,
+    keep: (Int, borrowing LangevinState<F.Scalar>) -> Void
+) throws(DivergenceError<F.Scalar>) -> ChainSummary {
+    var summary = ChainSummary()
+    integrator.prepare(&state, random: &random)
+    var acceptanceSum = 0.0
+    var accepted = 0
+    var kinetic = 0.0
+    var keptStates = 0
+    let inverseMass = 1 / integrator.parameters.mass
+    defer {
+        let taken = max(summary.stepsTaken, 1)
+        summary.meanAcceptance = acceptanceSum / Double(taken)
+        summary.acceptanceRate = Double(accepted) / Double(taken)
+    }
+    let total = schedule.totalSteps
+    var t = 0
+    while t < total {
+        t += 1
+        let info: StepInfo
+        do {
+            info = try integrator.step(&state, field: &field, random: &random)
+        } catch {
+            summary.stepsTaken = t - 1
+            throw error
+        }
+        summary.stepsTaken = t
+        summary.gradientEvaluations += info.gradientEvaluations
+        acceptanceSum += info.acceptanceProbability
+        if info.accepted { accepted += 1 }
+        if t > schedule.burnIn && (t - schedule.burnIn) % schedule.thin == 0 {
+            if integrator.usesMomentum {
+                var s = 0.0
+                for v in state.momentum { s += Double(v) * Double(v) }
+                kinetic += s * inverseMass / Double(state.momentum.count)
+            }
+            keptStates += 1
+            keep(t, state)
+        }
+        if let progress, progressInterval > 0, t % progressInterval == 0 { progress(t) }
+    }
+    if integrator.usesMomentum && keptStates > 0 { summary.kineticTemperature = kinetic / Double(keptStates) }
+    summary.meanAcceptance = acceptanceSum / Double(max(t, 1))
+    summary.acceptanceRate = Double(accepted) / Double(max(t, 1))
+    return summary
+}

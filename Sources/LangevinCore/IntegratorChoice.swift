@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+
+/// An integrator chosen at run time by name (`euler-maruyama`, `mala`, `baoab`, `obabo`, `aboba`) or by any splitting
+/// string (`"BAOAB"`, `"OBABO"`, `"BABO"`, …). Dispatch is one predictable switch per step.
+public enum AnyIntegrator: LangevinIntegrator {
+    case eulerMaruyama(EulerMaruyama)
+    case mala(MALA)
+    case splitting(SplittingIntegrator)
+
+    /// The names accepted besides splitting strings.
+    public static let namedSchemes = ["euler-maruyama", "mala", "baoab", "obabo", "aboba"]
+
+    /// Builds the integrator named `name` (case-insensitive; `em` and `ula` are aliases of `euler-maruyama`).
+    public init(name: String, parameters: LangevinParameters) throws(LangevinError) {
+        switch name.lowercased() {
+        case "euler-maruyama", "em", "ula", "euler":
+            self = .eulerMaruyama(try EulerMaruyama(parameters))
+        case "mala":
+            self = .mala(try MALA(parameters))
+        default:
+            let letters = Set("BAObao")
+            guard !name.isEmpty, name.allSatisfy({ letters.contains($0) }) else {
+                throw LangevinError(.unknownName,
+                    "unknown integrator '\(name)': use one of \(Self.namedSchemes.joined(separator: ", ")) or a splitting string of B, A, O such as BAOAB")
+            }
+            self = .splitting(try SplittingIntegrator(parameters, scheme: try SplittingScheme(name)))
+        }
+    }
+
+    public var parameters: LangevinParameters {
+        switch self {
+        case .eulerMaruyama(let i): i.parameters
+        case .mala(let i): i.parameters
+        case .splitting(let i): i.parameters
+        }
+    }
+    public var usesMomentum: Bool {
+        if case .splitting = self { return true }
+        return false
+    }
+    public var requiresExactGradient: Bool {
+        if case .mala = self { return true }
+        return false
+    }
+    public var name: String {
+        switch self {
+        case .eulerMaruyama(let i): i.name
+        case .mala(let i): i.name
+        case .splitting(let i): i.name
+        }
+    }
+
+    @inlinable
+    public mutating func step<F: GradientEstimator, R: RandomSource>(
+        _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
+    ) throws(DivergenceError<F.Scalar>) -> StepInfo {
+        switch self {
+        case .eulerMaruyama(var i): return try i.step(&state, field: &field, random: &random)
+        case .mala(var i): return try i.step(&state, field: &field, random: &random)
+        case .splitting(var i): return try i.step(&state, field: &field, random: &random)
+        }
+    }
+}
