@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-internal import CGSL
+import CGSL
 
 /// Distribution functions from GSL (`gsl_cdf_*`, `gsl_sf_*`), as used by the statistical checks.
 public enum GSLDistributions {

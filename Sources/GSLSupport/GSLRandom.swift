@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-internal import CGSL
+// CGSL is imported publicly only so that the per-draw calls below can be inlined into generic integrators
+// (`@usableFromInline`); no public declaration exposes a C type.
+public import CGSL
 import LangevinCore
 
 /// The GSL generator algorithms Langevin offers.
@@ -13,7 +15,7 @@ public enum GSLAlgorithm: String, CaseIterable, Sendable, Codable {
     /// Four-tap lagged-Fibonacci shift register (Ziff 1998).
     case gfsr4
 
-    var type: UnsafePointer<gsl_rng_type> {
+    @usableFromInline var type: UnsafePointer<gsl_rng_type> {
         switch self {
         case .mt19937: cgsl_rng_type_mt19937()
         case .taus2: cgsl_rng_type_taus2()
@@ -42,7 +44,7 @@ public enum GSLAlgorithm: String, CaseIterable, Sendable, Codable {
 /// distinct seedings of a long-period generator: independent for all practical purposes (they are not provably
 /// non-overlapping), reproducible, and the same whatever the number of threads.
 public final class GSLRandom: RandomSource {
-    private let rng: UnsafeMutablePointer<gsl_rng>
+    @usableFromInline let rng: UnsafeMutablePointer<gsl_rng>
     public let algorithm: GSLAlgorithm
 
     /// A generator seeded directly with `gsl_rng_set(r, seed)`.
@@ -98,14 +100,14 @@ public final class GSLRandom: RandomSource {
     }
 
     /// The next raw integer in [min, max] of the generator (`gsl_rng_get`).
-    public func nextRaw() -> UInt { gsl_rng_get(rng) }
+    @inlinable public func nextRaw() -> UInt { gsl_rng_get(rng) }
 
-    public func nextUniform() -> Double { gsl_rng_uniform(rng) }
+    @inlinable public func nextUniform() -> Double { gsl_rng_uniform(rng) }
 
-    public func nextGaussian() -> Double { gsl_ran_gaussian_ziggurat(rng, 1.0) }
+    @inlinable public func nextGaussian() -> Double { gsl_ran_gaussian_ziggurat(rng, 1.0) }
 
 
-    public func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Double>, standardDeviation: Double) {
+    @inlinable public func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Double>, standardDeviation: Double) {
         guard let base = buffer.baseAddress else { return }
         if buffer.count == 1 { base[0] = gsl_ran_gaussian_ziggurat(rng, standardDeviation); return }
         if buffer.count == 2 {
@@ -117,7 +119,7 @@ public final class GSLRandom: RandomSource {
     }
 
 
-    public func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Float>, standardDeviation: Double) {
+    @inlinable public func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Float>, standardDeviation: Double) {
         guard let base = buffer.baseAddress else { return }
         cgsl_fill_gaussian_ziggurat_float(rng, standardDeviation, base, buffer.count)
     }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-internal import CGSL
+import CGSL
 import LangevinCore
 
 /// Adaptive numerical integration by GSL's QUADPACK routines: QAGS on finite intervals, QAGI on (−∞, ∞),

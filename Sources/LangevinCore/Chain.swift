@@ -67,6 +67,9 @@ public func runChain<I: LangevinIntegrator, F: GradientEstimator, R: RandomSourc
     }
     let total = schedule.totalSteps
     var t = 0
+    // Countdowns instead of a division per step.
+    var untilKeep = schedule.burnIn + schedule.thin
+    var untilProgress = progressInterval > 0 ? progressInterval : Int.max
     while t < total {
         t += 1
         let info: StepInfo
@@ -80,16 +83,25 @@ public func runChain<I: LangevinIntegrator, F: GradientEstimator, R: RandomSourc
         summary.gradientEvaluations += info.gradientEvaluations
         acceptanceSum += info.acceptanceProbability
         if info.accepted { accepted += 1 }
-        if t > schedule.burnIn && (t - schedule.burnIn) % schedule.thin == 0 {
+        untilKeep -= 1
+        if untilKeep == 0 {
+            untilKeep = schedule.thin
             if integrator.usesMomentum {
-                var s = 0.0
-                for v in state.momentum { s += Double(v) * Double(v) }
-                kinetic += s * inverseMass / Double(state.momentum.count)
+                let s = state.withMomentum { p in
+                    var s = 0.0
+                    for v in p { s += Double(v) * Double(v) }
+                    return s
+                }
+                kinetic += s * inverseMass / Double(state.dimension)
             }
             keptStates += 1
             keep(t, state)
         }
-        if let progress, progressInterval > 0, t % progressInterval == 0 { progress(t) }
+        untilProgress -= 1
+        if untilProgress == 0 {
+            untilProgress = progressInterval
+            progress?(t)
+        }
     }
     if integrator.usesMomentum && keptStates > 0 { summary.kineticTemperature = kinetic / Double(keptStates) }
     summary.meanAcceptance = acceptanceSum / Double(max(t, 1))

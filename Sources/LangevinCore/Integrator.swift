@@ -23,8 +23,8 @@ extension LangevinIntegrator {
     /// Prepares a state before the first step: for underdamped schemes with no momentum yet, draws p ∼ N(0, mT)
     /// (the Maxwell–Boltzmann distribution; p = 0 at T = 0).
     public func prepare<S: BinaryFloatingPoint & Sendable, R: RandomSource>(_ state: inout LangevinState<S>, random: inout R) {
-        guard usesMomentum, state._momentum.isEmpty else { return }
-        var p = [S](repeating: 0, count: state._position.count)
+        guard usesMomentum, !state.hasMomentum else { return }
+        var p = [S](repeating: 0, count: state.dimension)
         let sd = (parameters.mass * parameters.temperature).squareRoot()
         if sd > 0 { p.withUnsafeMutableBufferPointer { random.fillGaussian(generic: $0, standardDeviation: sd) } }
         state.setMomentum(p)
@@ -50,55 +50,43 @@ public struct EulerMaruyama: LangevinIntegrator {
             throw .invalidParameter("the overdamped scheme needs friction γ > 0 (its mobility is 1/γ)")
         }
         self.parameters = parameters
+        self.tau = parameters.timeStep / parameters.friction
+        self.sigma = (2 * tau * parameters.temperature).squareRoot()
     }
+
+    /// τ = h/γ and σ = √(2τT), precomputed.
+    @usableFromInline let tau: Double
+    @usableFromInline let sigma: Double
 
     @inlinable
     public mutating func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
         typealias S = F.Scalar
-        let tau = parameters.timeStep / parameters.friction
-        let sigma = (2 * tau * parameters.temperature).squareRoot()
-        let n = state._position.count
-        if sigma > 0 {
-            state.noise.withUnsafeMutableBufferPointer { random.fillGaussian(generic: $0, standardDeviation: sigma) }
-        }
+        state.makeUnique()
+        let n = state.dimension
+        let x = state.x, g = state.g, y = state.trialX, xi = state.noise
         let hs = S(tau)
-        let u: Double = state._position.withUnsafeBufferPointer { x in
-            state._gradient.withUnsafeBufferPointer { g in
-                state.noise.withUnsafeBufferPointer { xi in
-                    state.trialPosition.withUnsafeMutableBufferPointer { y in
-                        if sigma > 0 {
-                            for i in 0..<n { y[i] = x[i] - hs * g[i] + xi[i] }
-                        } else {
-                            for i in 0..<n { y[i] = x[i] - hs * g[i] }
-                        }
-                        return state.trialGradient.withUnsafeMutableBufferPointer { gy in
-                            field.energyAndGradient(at: UnsafeBufferPointer(y), gradient: gy)
-                        }
-                    }
-                }
+        // The finiteness of y is accumulated in the update loop (v·0 is NaN exactly when v is not finite).
+        var check: S = 0
+        if sigma > 0 {
+            random.fillGaussian(generic: UnsafeMutableBufferPointer(start: xi, count: n), standardDeviation: sigma)
+            for i in 0..<n {
+                let v = x[i] - hs * g[i] + xi[i]
+                y[i] = v
+                check += v * 0
+            }
+        } else {
+            for i in 0..<n {
+                let v = x[i] - hs * g[i]
+                y[i] = v
+                check += v * 0
             }
         }
-        try state.commitOverdamped(energy: u, exact: field.isExact)
+        let u = field.energyAndGradient(at: UnsafeBufferPointer(start: y, count: n),
+                                        gradient: UnsafeMutableBufferPointer(start: state.trialG, count: n))
+        try state.commitTrial(energy: u, exact: field.isExact, momentum: false, positionFinite: check == 0)
         return StepInfo(energy: u, gradientEvaluations: 1)
-    }
-}
-
-extension LangevinState {
-    /// Checks the trial position, gradient and energy; if all finite, makes them current.
-    @inlinable
-    mutating func commitOverdamped(energy u: Double, exact: Bool) throws(DivergenceError<Scalar>) {
-        let step = _stepCount + 1
-        if !allFinite(trialPosition) { throw DivergenceError(step: step, quantity: "position", lastFiniteState: self) }
-        if u.isInfinite || (u.isNaN && exact) {
-            throw DivergenceError(step: step, quantity: "energy", lastFiniteState: self)
-        }
-        if !allFinite(trialGradient) { throw DivergenceError(step: step, quantity: "gradient", lastFiniteState: self) }
-        swap(&_position, &trialPosition)
-        swap(&_gradient, &trialGradient)
-        _energy = u
-        _stepCount = step
     }
 }
 
@@ -124,58 +112,48 @@ public struct MALA: LangevinIntegrator {
             throw .invalidParameter("MALA needs friction γ > 0 (its proposal step is h/γ)")
         }
         self.parameters = parameters
+        self.tau = parameters.timeStep / parameters.friction
+        self.sigma = (2 * tau * parameters.temperature).squareRoot()
     }
+
+    /// τ = h/γ and σ = √(2τT), precomputed.
+    @usableFromInline let tau: Double
+    @usableFromInline let sigma: Double
 
     @inlinable
     public mutating func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
         typealias S = F.Scalar
-        let tau = parameters.timeStep / parameters.friction
+        state.makeUnique()
         let temperature = parameters.temperature
-        let sigma = (2 * tau * temperature).squareRoot()
-        let n = state._position.count
-        state.noise.withUnsafeMutableBufferPointer { random.fillGaussian(generic: $0, standardDeviation: sigma) }
+        let n = state.dimension
+        let x = state.x, g = state.g, y = state.trialX, gy = state.trialG, xi = state.noise
+        random.fillGaussian(generic: UnsafeMutableBufferPointer(start: xi, count: n), standardDeviation: sigma)
         let hs = S(tau)
-        let u1: Double = state._position.withUnsafeBufferPointer { x in
-            state._gradient.withUnsafeBufferPointer { g in
-                state.noise.withUnsafeBufferPointer { xi in
-                    state.trialPosition.withUnsafeMutableBufferPointer { y in
-                        for i in 0..<n { y[i] = x[i] - hs * g[i] + xi[i] }
-                        return state.trialGradient.withUnsafeMutableBufferPointer { gy in
-                            field.energyAndGradient(at: UnsafeBufferPointer(y), gradient: gy)
-                        }
-                    }
-                }
-            }
-        }
+        for i in 0..<n { y[i] = x[i] - hs * g[i] + xi[i] }
+        let u1 = field.energyAndGradient(at: UnsafeBufferPointer(start: y, count: n),
+                                         gradient: UnsafeMutableBufferPointer(start: gy, count: n))
         // A non-finite proposal is rejected (the chain stays finite); it is not a divergence of the chain.
-        let finite = u1.isFinite && allFinite(state.trialPosition) && allFinite(state.trialGradient)
+        let finite = u1.isFinite && allFinite(UnsafeBufferPointer(start: y, count: n))
+            && allFinite(UnsafeBufferPointer(start: gy, count: n))
         var logAlpha = -Double.infinity
         if finite {
             // log q(x|y) − log q(y|x) with q(b|a) ∝ exp(−|b − a + τ∇U(a)|² / (4τT)).
             var forward = 0.0, backward = 0.0
-            state._position.withUnsafeBufferPointer { x in
-                state._gradient.withUnsafeBufferPointer { g in
-                    state.trialPosition.withUnsafeBufferPointer { y in
-                        state.trialGradient.withUnsafeBufferPointer { gy in
-                            for i in 0..<n {
-                                let f = Double(y[i]) - Double(x[i]) + tau * Double(g[i])
-                                let b = Double(x[i]) - Double(y[i]) + tau * Double(gy[i])
-                                forward += f * f
-                                backward += b * b
-                            }
-                        }
-                    }
-                }
+            for i in 0..<n {
+                let f = Double(y[i]) - Double(x[i]) + tau * Double(g[i])
+                let b = Double(x[i]) - Double(y[i]) + tau * Double(gy[i])
+                forward += f * f
+                backward += b * b
             }
             logAlpha = -(u1 - state._energy) / temperature - (backward - forward) / (4 * tau * temperature)
         }
         let alpha = logAlpha >= 0 ? 1.0 : _exp(logAlpha)
         let accept = random.nextUniform() < alpha
         if accept {
-            swap(&state._position, &state.trialPosition)
-            swap(&state._gradient, &state.trialGradient)
+            swap(&state.x, &state.trialX)
+            swap(&state.g, &state.trialG)
             state._energy = u1
         }
         state._stepCount += 1

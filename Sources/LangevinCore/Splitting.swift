@@ -83,12 +83,14 @@ public struct SplittingIntegrator: LangevinIntegrator {
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
         typealias S = F.Scalar
+        state.makeUnique()
         state.ensureMomentum()
-        let n = state._position.count
+        let n = state.dimension
         // Work on the trial buffers; commit only if everything stays finite.
-        _ = state.trialPosition.withUnsafeMutableBufferPointer { $0.update(fromContentsOf: state._position) }
-        _ = state.trialMomentum.withUnsafeMutableBufferPointer { $0.update(fromContentsOf: state._momentum) }
-        _ = state.trialGradient.withUnsafeMutableBufferPointer { $0.update(fromContentsOf: state._gradient) }
+        let x = state.trialX, p = state.trialP, g = state.trialG, xi = state.noise
+        x.update(from: state.x, count: n)
+        p.update(from: state.p, count: n)
+        g.update(from: state.g, count: n)
         var u = state._energy
         var gradientIsCurrent = true
         var evaluations = 0
@@ -97,56 +99,32 @@ public struct SplittingIntegrator: LangevinIntegrator {
             switch op {
             case .kick:
                 if !gradientIsCurrent {
-                    u = state.trialPosition.withUnsafeBufferPointer { x in
-                        state.trialGradient.withUnsafeMutableBufferPointer { g in field.energyAndGradient(at: x, gradient: g) }
-                    }
+                    u = field.energyAndGradient(at: UnsafeBufferPointer(start: x, count: n),
+                                                gradient: UnsafeMutableBufferPointer(start: g, count: n))
                     evaluations += 1
                     gradientIsCurrent = true
                 }
-                state.trialMomentum.withUnsafeMutableBufferPointer { p in
-                    state.trialGradient.withUnsafeBufferPointer { g in
-                        for i in 0..<n { p[i] -= kb * g[i] }
-                    }
-                }
+                for i in 0..<n { p[i] -= kb * g[i] }
             case .drift:
-                state.trialPosition.withUnsafeMutableBufferPointer { x in
-                    state.trialMomentum.withUnsafeBufferPointer { p in
-                        for i in 0..<n { x[i] += ka * p[i] }
-                    }
-                }
+                for i in 0..<n { x[i] += ka * p[i] }
                 gradientIsCurrent = false
             case .ornsteinUhlenbeck:
                 if ouNoise > 0 {
-                    state.noise.withUnsafeMutableBufferPointer { random.fillGaussian(generic: $0, standardDeviation: ouNoise) }
-                    state.trialMomentum.withUnsafeMutableBufferPointer { p in
-                        state.noise.withUnsafeBufferPointer { xi in
-                            for i in 0..<n { p[i] = c * p[i] + xi[i] }
-                        }
-                    }
+                    random.fillGaussian(generic: UnsafeMutableBufferPointer(start: xi, count: n),
+                                        standardDeviation: ouNoise)
+                    for i in 0..<n { p[i] = c * p[i] + xi[i] }
                 } else if ouDecay != 1 {
-                    state.trialMomentum.withUnsafeMutableBufferPointer { p in for i in 0..<n { p[i] *= c } }
+                    for i in 0..<n { p[i] *= c }
                 }
             }
         }
         // Keep U and ∇U current at the final position (the next step's first kick needs them).
         if !gradientIsCurrent {
-            u = state.trialPosition.withUnsafeBufferPointer { x in
-                state.trialGradient.withUnsafeMutableBufferPointer { g in field.energyAndGradient(at: x, gradient: g) }
-            }
+            u = field.energyAndGradient(at: UnsafeBufferPointer(start: x, count: n),
+                                        gradient: UnsafeMutableBufferPointer(start: g, count: n))
             evaluations += 1
         }
-        let step = state._stepCount + 1
-        if !allFinite(state.trialPosition) { throw DivergenceError(step: step, quantity: "position", lastFiniteState: state) }
-        if !allFinite(state.trialMomentum) { throw DivergenceError(step: step, quantity: "momentum", lastFiniteState: state) }
-        if u.isInfinite || (u.isNaN && field.isExact) {
-            throw DivergenceError(step: step, quantity: "energy", lastFiniteState: state)
-        }
-        if !allFinite(state.trialGradient) { throw DivergenceError(step: step, quantity: "gradient", lastFiniteState: state) }
-        swap(&state._position, &state.trialPosition)
-        swap(&state._momentum, &state.trialMomentum)
-        swap(&state._gradient, &state.trialGradient)
-        state._energy = u
-        state._stepCount = step
+        try state.commitTrial(energy: u, exact: field.isExact, momentum: true)
         return StepInfo(energy: u, gradientEvaluations: evaluations)
     }
 }

