@@ -38,7 +38,7 @@ extension LangevinIntegrator {
 ///
 /// Its stationary law is exp(−U/T) only as h → 0; on U = kx²/2 (γ = 1) the variance is T / (k(1 − kh/2)), and the
 /// bias is O(h) in general. One gradient evaluation per step. T = 0 is gradient descent (no random numbers drawn).
-public struct EulerMaruyama: LangevinIntegrator {
+public struct EulerMaruyama: LangevinIntegrator, Sendable {
     public let parameters: LangevinParameters
     public var usesMomentum: Bool { false }
     public var requiresExactGradient: Bool { false }
@@ -97,7 +97,7 @@ public struct EulerMaruyama: LangevinIntegrator {
 /// accepted with probability min(1, exp(−(U(y) − U(x))/T) · q(x | y) / q(y | x)),
 /// log q(y | x) = −|y − x + τ∇U(x)|² / (4τT). It leaves exp(−U/T) exactly invariant for any h > 0.
 /// Needs T > 0 and exact gradients. One gradient evaluation and two uniform/Gaussian draws per coordinate per step.
-public struct MALA: LangevinIntegrator {
+public struct MALA: LangevinIntegrator, Sendable {
     public let parameters: LangevinParameters
     public var usesMomentum: Bool { false }
     public var requiresExactGradient: Bool { true }

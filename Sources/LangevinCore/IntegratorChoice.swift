@@ -2,7 +2,7 @@
 
 /// An integrator chosen at run time by name (`euler-maruyama`, `mala`, `baoab`, `obabo`, `aboba`) or by any splitting
 /// string (`"BAOAB"`, `"OBABO"`, `"BABO"`, …). Dispatch is one predictable switch per step.
-public enum AnyIntegrator: LangevinIntegrator {
+public enum AnyIntegrator: LangevinIntegrator, Sendable {
     case eulerMaruyama(EulerMaruyama)
     case mala(MALA)
     case splitting(SplittingIntegrator)

@@ -49,7 +49,7 @@ public struct SplittingScheme: Sendable, Equatable, CustomStringConvertible {
 /// On U = kx²/2 the exact stationary moments are known: BAOAB samples ⟨x²⟩ = T/k exactly with
 /// ⟨p²⟩ = mT(1 − h²k/(4m)); OBABO samples ⟨p²⟩ = mT exactly with ⟨x²⟩ = (T/k)/(1 − h²k/(4m)).
 /// With γ = 0 or T = 0 the O piece is deterministic (friction only, or nothing); no random numbers are drawn then.
-public struct SplittingIntegrator: LangevinIntegrator {
+public struct SplittingIntegrator: LangevinIntegrator, Sendable {
     public let parameters: LangevinParameters
     public let scheme: SplittingScheme
     public var usesMomentum: Bool { true }

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Expressions
+import GSLSupport
+import LangevinCore
+import Potentials
+
+/// Everything a finished multi-chain run hands to the writers and the checks.
+struct SamplingOutcome {
+    var chains: [ChainSamples]
+    var variableNames: [String]
+    var integratorName: String
+    var usesMomentum: Bool
+    /// The first divergence among the chains, if any.
+    var divergence: LangevinError? { chains.compactMap(\.divergence).first }
+}
+
+/// An energy that can hand each chain its own copy (expressions own scratch space; built-ins are plain values).
+protocol PerChainCopyable {
+    func copyForChain() -> Self
+}
+
+extension BuiltinPotential: PerChainCopyable {
+    func copyForChain() -> BuiltinPotential { self }
+}
+
+extension ExpressionEnergy: PerChainCopyable {
+    func copyForChain() -> ExpressionEnergy { makeIndependentCopy() }
+}
+
+/// Carries a prototype energy into the worker threads; each chain takes its own copy before use.
+struct PrototypeBox<E: PerChainCopyable>: @unchecked Sendable {
+    // Safety: the prototype is only read (copied) concurrently; every chain mutates its own copy.
+    let prototype: E
+}
+
+/// Runs the chains for `energy` with the options' integrator, generator and schedule.
+func runSampling<E: Energy & PerChainCopyable & SendableMetatype>(
+    energy: E, options: SamplingOptions, initialPosition: [Double], showProgress: Bool
+) throws(LangevinError) -> SamplingOutcome where E.Scalar == Double {
+    let integrator = try AnyIntegrator(name: options.integrator, parameters: options.parameters)
+    let algorithm = try GSLAlgorithm(name: options.rng)
+    let schedule = options.schedule
+    let box = PrototypeBox(prototype: energy)
+    let seed = options.seed
+    let interval = max(1, schedule.totalSteps / 200)
+    let bar = showProgress ? ProgressBar(total: schedule.totalSteps * options.chains, label: "sampling") : nil
+    let chains = try sampleChains(
+        chains: options.chains, integrator: integrator, initialPosition: initialPosition, schedule: schedule,
+        makeField: { _ in box.prototype.copyForChain() },
+        makeRandom: { c in GSLRandom(algorithm: algorithm, seed: seed, stream: c) },
+        progressInterval: bar == nil ? 0 : interval,
+        progress: bar.map { b in { n in b.advance(n) } })
+    bar?.finish()
+    return SamplingOutcome(chains: chains, variableNames: energy.variableNames, integratorName: integrator.name,
+                           usesMomentum: integrator.usesMomentum)
+}
+
+/// Resolves the options and runs the chains.
+func runSampling(energy: ResolvedEnergy, options: SamplingOptions, showProgress: Bool = true)
+    throws(LangevinError) -> SamplingOutcome
+{
+    let x0 = try options.initialPosition(names: energy.variableNames, defaults: energy.defaultInitialPosition)
+    switch energy {
+    case .builtin(let p): return try runSampling(energy: p, options: options, initialPosition: x0, showProgress: showProgress)
+    case .expression(let e): return try runSampling(energy: e, options: options, initialPosition: x0, showProgress: showProgress)
+    }
+}

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import ArgumentParser
+import LangevinCore
+import Potentials
+
+/// `langevin sample`: runs the chains and writes the kept states as CSV.
+struct Sample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sample exp(-U/T) and write the kept states as CSV.",
+        discussion: """
+            Columns: chain (0-based), step (global step number, burn-in included), one column per variable,
+            p_<name> per variable for underdamped schemes, energy. The same seed gives a byte-identical file
+            whatever the number of threads. --format cmdstan writes CmdStan-style CSV (lp__ = -U/T), one file per
+            chain (FILE_1.csv, ...) when there are several chains.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case csv, cmdstan }
+
+    @OptionGroup var energy: EnergyOptions
+    @OptionGroup var sampling: SamplingOptions
+
+    @Option(help: ArgumentHelp("Output CSV file.", valueName: "FILE.csv"))
+    var output: String
+
+    @Option(help: "csv (default) or cmdstan.")
+    var format: Format = .csv
+
+    @Option(help: ArgumentHelp("Also write chain 0's particle positions as an XYZ trajectory (particle systems).",
+                               valueName: "FILE.xyz"))
+    var xyz: String?
+
+    func run() throws {
+        do {
+            let resolved = try energy.resolve()
+            // Open the outputs first: an unwritable path fails before any work.
+            let writer = try SampleWriter(path: output, format: format == .cmdstan ? .cmdstan : .plain,
+                                          chains: sampling.chains)
+            var xyzWriter: XYZTrajectoryWriter? = nil
+            if let xyz {
+                guard case .builtin(let p) = resolved, p.isParticleSystem else {
+                    throw LangevinError(.invalidParameter, "--xyz needs a particle system (e.g. --potential lennard-jones)")
+                }
+                xyzWriter = try XYZTrajectoryWriter(path: xyz, particleDimension: p.particleDimension)
+            }
+            let outcome = try runSampling(energy: resolved, options: sampling)
+            try writer.write(outcome, temperature: sampling.temperature)
+            if var xyzWriter, let first = outcome.chains.first {
+                for r in 0..<first.count {
+                    try xyzWriter.writeFrame(positions: first.positionRow(r),
+                                             comment: "step=\(first.steps[r]) energy=\(first.energy(r))")
+                }
+                try xyzWriter.close()
+            }
+            let kept = outcome.chains.reduce(0) { $0 + $1.count }
+            printError("wrote \(kept) rows from \(outcome.chains.count) chain(s) to \(output)")
+            if let divergence = outcome.divergence {
+                throw divergence
+            }
+        } catch let error as LangevinError {
+            throw fail(error.message)
+        }
+    }
+}

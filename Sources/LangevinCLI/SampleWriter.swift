@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import LangevinCore
+
+/// Writes kept states as plain CSV (one file) or CmdStan-style CSV (one file per chain).
+struct SampleWriter {
+    enum Kind { case plain, cmdstan }
+
+    let files: [AtomicTextFile]
+    let kind: Kind
+
+    init(path: String, kind: Kind, chains: Int) throws(LangevinError) {
+        self.kind = kind
+        if kind == .cmdstan && chains > 1 {
+            let stem = path.hasSuffix(".csv") ? String(path.dropLast(4)) : path
+            var files: [AtomicTextFile] = []
+            for c in 1...chains { files.append(try AtomicTextFile(path: "\(stem)_\(c).csv")) }
+            self.files = files
+        } else {
+            self.files = [try AtomicTextFile(path: path)]
+        }
+    }
+
+    init(path: String, format: Kind, chains: Int) throws(LangevinError) {
+        try self.init(path: path, kind: format, chains: chains)
+    }
+
+    func write(_ outcome: SamplingOutcome, temperature: Double) throws(LangevinError) {
+        let names = outcome.variableNames
+        let momentumNames = outcome.usesMomentum ? names.map { "p_\($0)" } : []
+        switch kind {
+        case .plain:
+            let file = files[0]
+            file.write((["chain", "step"] + names + momentumNames + ["energy"]).joined(separator: ",") + "\n")
+            for chain in outcome.chains {
+                let width = chain.rowWidth
+                for r in 0..<chain.count {
+                    var line = "\(chain.chain),\(chain.steps[r])"
+                    for j in 0..<width { line += ",\(chain.values[r * width + j])" }
+                    file.write(line + "\n")
+                }
+            }
+            try file.commit()
+        case .cmdstan:
+            for (i, chain) in outcome.chains.enumerated() {
+                let file = files[files.count == 1 ? 0 : i]
+                file.write("# Langevin sampler output (CmdStan-style CSV)\n")
+                file.write("# algorithm = \(outcome.integratorName)\n# chain_id = \(chain.chain + 1)\n")
+                file.write("# temperature = \(temperature)\n# lp__ = -U/T\n")
+                file.write((["lp__", "accept_stat__"] + names + momentumNames).joined(separator: ",") + "\n")
+                let width = chain.rowWidth
+                let accept = chain.summary.meanAcceptance
+                for r in 0..<chain.count {
+                    let u = chain.values[r * width + width - 1]
+                    let lp = temperature > 0 ? -u / temperature : -u
+                    var line = "\(lp),\(accept)"
+                    for j in 0..<(width - 1) { line += ",\(chain.values[r * width + j])" }
+                    file.write(line + "\n")
+                }
+                if files.count == 1 { break }
+            }
+            for f in files { try f.commit() }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    fputs(text + "\n", stderr)
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal. Thread-safe; redraws at most 1% at a time.
+final class ProgressBar: Sendable {
+    private let total: Int
+    private let label: String
+    private let enabled: Bool
+    private let state = Mutex<(done: Int, shownPercent: Int)>((0, -1))
+
+    init(total: Int, label: String) {
+        self.total = max(total, 1)
+        self.label = label
+        self.enabled = isatty(STDERR_FILENO) != 0
+    }
+
+    /// Adds `steps` to the count and redraws when the percentage changes.
+    func advance(_ steps: Int) {
+        guard enabled else { return }
+        state.withLock { s in
+            s.done += steps
+            let percent = min(100, s.done * 100 / total)
+            if percent != s.shownPercent {
+                s.shownPercent = percent
+                let width = 30
+                let filled = percent * width / 100
+                let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+                fputs("\r\(label) [\(bar)] \(percent)%", stderr)
+                fflush(stderr)
+            }
+        }
+    }
+
+    /// Ends the bar's line.
+    func finish() {
+        guard enabled else { return }
+        fputs("\n", stderr)
+    }
+}
