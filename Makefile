@@ -51,8 +51,7 @@ test-long: deps
 # Speed against the C-over-GSL reference loop, measured in the same run.
 bench: deps
 	$(SWIFT) build -c release --product langevin-bench
-	cc -O2 -o .build/w1_c_gsl Benchmarks/w1_c_gsl_reference.c -lgsl -lopenblas -lm
-	.build/release/langevin-bench --c-reference .build/w1_c_gsl
+	.build/release/langevin-bench $(BENCH_ARGS)
 
 clean:
 	rm -rf .build $(OUT)

@@ -49,7 +49,10 @@ let package = Package(
                           path: "Examples/integrator-bias"),
 
         // Benchmarks (release build: `make bench`).
-        .executableTarget(name: "langevin-bench", dependencies: ["LangevinCore", "GSLSupport", "Expressions", "Potentials", "CGSL"],
+        .target(name: "W1Reference", path: "Benchmarks/W1Reference", linkerSettings: [.linkedLibrary("gsl")]),
+        .executableTarget(name: "langevin-bench",
+                          dependencies: ["LangevinCore", "GSLSupport", "Expressions", "Potentials", "W1Reference",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Benchmarks/langevin-bench"),
 
         // Fast deterministic unit tests.

@@ -1,33 +1,97 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Temporary speed probe (replaced by the full benchmark once the potentials land).
-import LangevinCore
-import GSLSupport
+// `langevin-bench`: workload W1 of the peer benchmarks (2-D double well, Euler–Maruyama, T = 1, dt = 0.01,
+// start (1, 0)) through the built-in potential and through the expression path, beside the C-over-GSL loop run
+// in the same process, interleaved, so that the ratios compare like with like on a noisy machine.
+import ArgumentParser
 import Dispatch
+import Expressions
+import GSLSupport
+import LangevinCore
+import Potentials
+import W1Reference
 
-struct DW: Energy {
-    typealias Scalar = Double
-    var dimension: Int { 2 }
-    @inlinable func energy(at x: UnsafeBufferPointer<Double>) -> Double {
-        let a = x[0] * x[0] - 1
-        return a * a + 0.5 * x[1] * x[1]
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "langevin-bench",
+        abstract: "W1a/W1b speed against the C-over-GSL reference loop, measured side by side.")
+
+    @Option(help: "Steps per W1a measurement.") var steps: Int = 10_000_000
+    @Option(help: "Interleaved repetitions (the median is reported).") var reps: Int = 5
+    @Option(help: "Generators to measure (comma-separated).") var rngs: String = "mt19937,taus2"
+    @Option(help: "Chains for W1b (10^4 steps each).") var chains: Int = 1000
+    @Flag(help: "Print one JSON line per result instead of a table.") var json = false
+
+    func run() throws {
+        var rows: [(String, String, Double, Double)] = []  // (workload, generator, steps/s, ratio to C)
+        for name in rngs.split(separator: ",").map(String.init) {
+            let algorithm = try GSLAlgorithm(name: name)
+            var c: [Double] = [], builtin: [Double] = [], expression: [Double] = [], keepAll: [Double] = []
+            for _ in 0..<reps {
+                var m = 0.0
+                c.append(name.withCString { w1_reference_steps_per_second($0, steps, &m) })
+                builtin.append(try w1a(energy: BuiltinPotential.make(name: "double-well"), algorithm, thin: 1000))
+                expression.append(try w1a(energy: ExpressionEnergy("(x^2-1)^2 + y^2/2"), algorithm, thin: 1000))
+                keepAll.append(try w1a(energy: BuiltinPotential.make(name: "double-well"), algorithm, thin: 1))
+            }
+            let cm = median(c)
+            rows.append(("W1a C loop over GSL (reference)", name, cm, 1))
+            rows.append(("W1a built-in potential, thin 1000", name, median(builtin), median(builtin) / cm))
+            rows.append(("W1a expression '(x^2-1)^2 + y^2/2', thin 1000", name, median(expression), median(expression) / cm))
+            rows.append(("W1a built-in, every step kept in memory", name, median(keepAll), median(keepAll) / cm))
+        }
+        let w1b = try w1bChainSteps()
+        rows.append(("W1b \(chains) chains × 10^4 steps, all cores (chain-steps/s)", "mt19937", w1b, .nan))
+        if json {
+            for (w, g, v, r) in rows {
+                print("{\"workload\":\"\(w)\",\"rng\":\"\(g)\",\"steps_per_second\":\(v),\"ratio_to_c\":\(r.isNaN ? "null" : "\(r)")}")
+            }
+        } else {
+            print("workload".padding(58) + "rng".padding(10) + "M steps/s".padding(12) + "× C loop")
+            for (w, g, v, r) in rows {
+                print(w.padding(58) + g.padding(10) + String(format1(v / 1e6)).padding(12) + (r.isNaN ? "" : format2(r)))
+            }
+            print("(medians of \(reps) interleaved repetitions of \(steps) steps; ratios are same-run)")
+        }
     }
-    @inlinable func energyAndGradient(at x: UnsafeBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>) -> Double {
-        let a = x[0] * x[0] - 1
-        g[0] = 4 * x[0] * a
-        g[1] = x[1]
-        return a * a + 0.5 * x[1] * x[1]
+
+    /// Steps per second of one W1a chain through the library's chain driver.
+    func w1a<E: Energy>(energy: E, _ algorithm: GSLAlgorithm, thin: Int) throws -> Double where E.Scalar == Double {
+        var field = energy
+        let random = GSLRandom(algorithm: algorithm, seed: 42)
+        var rng = random
+        var state = try LangevinState(position: [1.0, 0.0], field: &field)
+        var integrator = AnyIntegrator.eulerMaruyama(try EulerMaruyama(LangevinParameters(timeStep: 0.01)))
+        var kept = ChainSamples(chain: 0, dimension: 2, hasMomentum: false)
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        _ = try runChain(integrator: &integrator, field: &field, state: &state, random: &rng,
+                         schedule: ChainSchedule(steps: steps, thin: thin)) { t, s in kept.append(step: t, state: s) }
+        let t1 = DispatchTime.now().uptimeNanoseconds
+        precondition(kept.count == steps / thin)
+        return Double(steps) / (Double(t1 - t0) * 1e-9)
+    }
+
+    /// W1b: many independent chains in parallel; chain-steps per second.
+    func w1bChainSteps() throws -> Double {
+        let integrator = AnyIntegrator.eulerMaruyama(try EulerMaruyama(LangevinParameters(timeStep: 0.01)))
+        let potential = try BuiltinPotential.make(name: "double-well")
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let out = try sampleChains(chains: chains, integrator: integrator, initialPosition: [1.0, 0.0],
+                                   schedule: ChainSchedule(steps: 10_000, thin: 10_000),
+                                   makeField: { _ in potential },
+                                   makeRandom: { c in GSLRandom(algorithm: .mt19937, seed: 42, stream: c) })
+        let t1 = DispatchTime.now().uptimeNanoseconds
+        precondition(out.count == chains)
+        return Double(chains * 10_000) / (Double(t1 - t0) * 1e-9)
     }
 }
-let steps = 10_000_000
-for alg in [GSLAlgorithm.mt19937, .taus2] {
-    var field = DW()
-    var rng = GSLRandom(algorithm: alg, seed: 42)
-    var state = try! LangevinState(position: [1.0, 0.0], field: &field)
-    var integ = AnyIntegrator.eulerMaruyama(try! EulerMaruyama(LangevinParameters(timeStep: 0.01)))
-    var sx2 = 0.0
-    let t0 = DispatchTime.now().uptimeNanoseconds
-    _ = try! runChain(integrator: &integ, field: &field, state: &state, random: &rng,
-                      schedule: ChainSchedule(steps: steps, thin: 1000)) { _, s in sx2 += s.position[0] * s.position[0] }
-    let t1 = DispatchTime.now().uptimeNanoseconds
-    print(alg, Double(steps) / (Double(t1 - t0) * 1e-9), sx2 / Double(steps / 1000))
+
+func median(_ v: [Double]) -> Double {
+    let s = v.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+func format1(_ v: Double) -> String { String((v * 10).rounded() / 10) }
+func format2(_ v: Double) -> String { String((v * 100).rounded() / 100) }
+extension String {
+    func padding(_ n: Int) -> String { count >= n ? self + " " : self + String(repeating: " ", count: n - count) }
 }

@@ -37,17 +37,16 @@ struct Sample: ParsableCommand {
                                           chains: sampling.chains)
             var xyzWriter: XYZTrajectoryWriter? = nil
             if let xyz {
-                guard case .builtin(let p) = resolved, p.isParticleSystem else {
+                guard case .builtin(let p) = resolved, let particleDimension = p.particleDimension else {
                     throw LangevinError(.invalidParameter, "--xyz needs a particle system (e.g. --potential lennard-jones)")
                 }
-                xyzWriter = try XYZTrajectoryWriter(path: xyz, particleDimension: p.particleDimension)
+                xyzWriter = try XYZTrajectoryWriter(path: xyz, particleDimension: particleDimension)
             }
             let outcome = try runSampling(energy: resolved, options: sampling)
             try writer.write(outcome, temperature: sampling.temperature)
-            if var xyzWriter, let first = outcome.chains.first {
+            if let xyzWriter, let first = outcome.chains.first {
                 for r in 0..<first.count {
-                    try xyzWriter.writeFrame(positions: first.positionRow(r),
-                                             comment: "step=\(first.steps[r]) energy=\(first.energy(r))")
+                    try xyzWriter.write(positions: first.positionRow(r), step: first.steps[r], energy: first.energy(r))
                 }
                 try xyzWriter.close()
             }

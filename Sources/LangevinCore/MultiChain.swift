@@ -41,7 +41,7 @@ public struct ChainSamples: Sendable {
     /// Row `r`'s position as an array.
     public func positionRow(_ r: Int) -> [Double] { Array(values[(r * rowWidth)..<(r * rowWidth + dimension)]) }
 
-    @usableFromInline mutating func append<S>(step: Int, state: borrowing LangevinState<S>) {
+    public mutating func append<S>(step: Int, state: borrowing LangevinState<S>) {
         steps.append(step)
         state.withPosition { x in for v in x { values.append(Double(v)) } }
         if hasMomentum { state.withMomentum { p in for v in p { values.append(Double(v)) } } }

@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
- * W1a reference loop in C: 2-D double well U = (x^2-1)^2 + y^2/2, overdamped Euler-Maruyama,
- * T = 1, dt = 0.01, start (1, 0), ziggurat Gaussian draws from a GSL generator.
- * Usage: w1_c_gsl [steps] [generator]   prints one line: "<generator> <steps/s> <mean x^2>". */
+ * W1a reference loop in C (the loop of the peer benchmark): 2-D double well U = (x^2-1)^2 + y^2/2, overdamped
+ * Euler-Maruyama, T = 1, dt = 0.01, start (1, 0), ziggurat Gaussian draws from a GSL generator seeded with 42. */
+#include "w1_reference.h"
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,13 +14,11 @@ static double seconds(void) {
     return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
-int main(int argc, char **argv) {
-    long steps = argc > 1 ? atol(argv[1]) : 10000000L;
-    const char *name = argc > 2 ? argv[2] : "mt19937";
+double w1_reference_steps_per_second(const char *generator, long steps, double *mean_x2) {
     const gsl_rng_type *type = gsl_rng_mt19937;
-    if (strcmp(name, "taus2") == 0) type = gsl_rng_taus2;
-    else if (strcmp(name, "ranlxd2") == 0) type = gsl_rng_ranlxd2;
-    else if (strcmp(name, "gfsr4") == 0) type = gsl_rng_gfsr4;
+    if (strcmp(generator, "taus2") == 0) type = gsl_rng_taus2;
+    else if (strcmp(generator, "ranlxd2") == 0) type = gsl_rng_ranlxd2;
+    else if (strcmp(generator, "gfsr4") == 0) type = gsl_rng_gfsr4;
     gsl_rng *r = gsl_rng_alloc(type);
     gsl_rng_set(r, 42);
     double x = 1, y = 0, dt = 0.01, temperature = 1, s = sqrt(2 * dt * temperature), sx2 = 0;
@@ -34,7 +30,7 @@ int main(int argc, char **argv) {
         sx2 += x * x;
     }
     double t1 = seconds();
-    printf("%s %.6e %.6f\n", gsl_rng_name(r), steps / (t1 - t0), sx2 / steps);
+    if (mean_x2) *mean_x2 = sx2 / steps;
     gsl_rng_free(r);
-    return 0;
+    return steps / (t1 - t0);
 }
