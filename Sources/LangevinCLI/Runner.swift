@@ -24,7 +24,8 @@ extension BuiltinPotential: PerChainCopyable {
 }
 
 extension ExpressionEnergy: PerChainCopyable {
-    func copyForChain() -> ExpressionEnergy { makeIndependentCopy() }
+    // Expressions keep their scratch space on the evaluating thread's stack: one value serves every chain.
+    func copyForChain() -> ExpressionEnergy { self }
 }
 
 /// Carries a prototype energy into the worker threads; each chain takes its own copy before use.
@@ -44,12 +45,14 @@ func runSampling<E: Energy & PerChainCopyable & SendableMetatype>(
     let seed = options.seed
     let interval = max(1, schedule.totalSteps / 200)
     let bar = showProgress ? ProgressBar(total: schedule.totalSteps * options.chains, label: "sampling") : nil
+    var progress: (@Sendable (Int) -> Void)? = nil
+    if let bar { progress = { n in bar.advance(n) } }
     let chains = try sampleChains(
         chains: options.chains, integrator: integrator, initialPosition: initialPosition, schedule: schedule,
-        makeField: { _ in box.prototype.copyForChain() },
-        makeRandom: { c in GSLRandom(algorithm: algorithm, seed: seed, stream: c) },
+        makeField: { (_: Int) -> E in box.prototype.copyForChain() },
+        makeRandom: { (c: Int) -> GSLRandom in GSLRandom(algorithm: algorithm, seed: seed, stream: c) },
         progressInterval: bar == nil ? 0 : interval,
-        progress: bar.map { b in { n in b.advance(n) } })
+        progress: progress)
     bar?.finish()
     return SamplingOutcome(chains: chains, variableNames: energy.variableNames, integratorName: integrator.name,
                            usesMomentum: integrator.usesMomentum)

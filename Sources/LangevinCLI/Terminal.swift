@@ -8,7 +8,13 @@ import Synchronization
 
 /// Writes a line to standard error.
 func printError(_ text: String) {
-    fputs(text + "\n", stderr)
+    writeStandardError(text + "\n")
+}
+
+/// Writes text to standard error, unbuffered.
+func writeStandardError(_ text: String) {
+    var t = text
+    t.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal. Thread-safe; redraws at most 1% at a time.
@@ -35,8 +41,7 @@ final class ProgressBar: Sendable {
                 let width = 30
                 let filled = percent * width / 100
                 let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-                fputs("\r\(label) [\(bar)] \(percent)%", stderr)
-                fflush(stderr)
+                writeStandardError("\r\(label) [\(bar)] \(percent)%")
             }
         }
     }
@@ -44,6 +49,6 @@ final class ProgressBar: Sendable {
     /// Ends the bar's line.
     func finish() {
         guard enabled else { return }
-        fputs("\n", stderr)
+        writeStandardError("\n")
     }
 }
