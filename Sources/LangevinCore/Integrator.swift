@@ -58,7 +58,7 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
     @usableFromInline let tau: Double
     @usableFromInline let sigma: Double
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
@@ -120,7 +120,7 @@ public struct MALA: LangevinIntegrator, Sendable {
     @usableFromInline let tau: Double
     @usableFromInline let sigma: Double
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {

@@ -50,7 +50,7 @@ public enum AnyIntegrator: LangevinIntegrator, Sendable {
         }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {

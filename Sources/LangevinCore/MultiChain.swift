@@ -11,15 +11,15 @@ public struct ChainSamples: Sendable {
     /// Whether rows carry momenta.
     public let hasMomentum: Bool
     /// Global step number (burn-in included, 1-based) of each kept row.
-    public internal(set) var steps: [Int] = []
+    public var steps: [Int] = []
     /// Row-major values, `rowWidth` per row.
-    public internal(set) var values: [Double] = []
+    public var values: [Double] = []
     /// What the chain reports (acceptance, gradient evaluations, kinetic temperature).
-    public internal(set) var summary = ChainSummary()
+    public var summary = ChainSummary()
     /// The divergence that stopped the chain early, if any.
-    public internal(set) var divergence: LangevinError?
+    public var divergence: LangevinError?
     /// Position, momentum and energy of the last state (finite even after a divergence).
-    public internal(set) var finalPosition: [Double] = []
+    public var finalPosition: [Double] = []
 
     public var rowWidth: Int { dimension * (hasMomentum ? 2 : 1) + 1 }
     public var count: Int { steps.count }
@@ -41,10 +41,16 @@ public struct ChainSamples: Sendable {
     /// Row `r`'s position as an array.
     public func positionRow(_ r: Int) -> [Double] { Array(values[(r * rowWidth)..<(r * rowWidth + dimension)]) }
 
-    public mutating func append<S>(step: Int, state: borrowing LangevinState<S>) {
+    /// Appends one kept state as a row.
+    @inlinable public mutating func append<S>(step: Int, state: borrowing LangevinState<S>) {
         steps.append(step)
-        state.withPosition { x in for v in x { values.append(Double(v)) } }
-        if hasMomentum { state.withMomentum { p in for v in p { values.append(Double(v)) } } }
+        let d = dimension
+        let x = state.x
+        for i in 0..<d { values.append(Double(x[i])) }
+        if hasMomentum {
+            let p = state.p
+            for i in 0..<d { values.append(Double(p[i])) }
+        }
         values.append(state.energy)
     }
 }
@@ -54,6 +60,7 @@ public struct ChainSamples: Sendable {
 /// depend on the number of threads.
 ///
 /// `progress(stepsJustDone)` is called from worker threads every `progressInterval` steps of each chain.
+@inlinable
 public func sampleChains<F: GradientEstimator & SendableMetatype, R: RandomSource & SendableMetatype>(
     chains: Int,
     integrator: AnyIntegrator,

@@ -5,6 +5,7 @@ import Dispatch
 ///
 /// Each index must own its own state (one generator and one energy copy per chain), so the results do not depend on
 /// how many threads run or in which order they finish.
+@inlinable
 public func parallelMap<T: Sendable>(count: Int, _ body: @Sendable (Int) -> T) -> [T] {
     guard count > 0 else { return [] }
     let slots = ResultSlots<T>(count: count)
@@ -15,10 +16,10 @@ public func parallelMap<T: Sendable>(count: Int, _ body: @Sendable (Int) -> T) -
 }
 
 /// Write-once slots, one per index; each index is written by exactly one iteration.
-private final class ResultSlots<T: Sendable>: @unchecked Sendable {
+@usableFromInline final class ResultSlots<T: Sendable>: @unchecked Sendable {
     // Safety: `store` writes slot i from iteration i only; `collect` runs after concurrentPerform returns.
-    private let values: UnsafeMutableBufferPointer<T?>
-    init(count: Int) {
+    @usableFromInline let values: UnsafeMutableBufferPointer<T?>
+    @usableFromInline init(count: Int) {
         values = .allocate(capacity: count)
         values.initialize(repeating: nil)
     }
@@ -26,6 +27,6 @@ private final class ResultSlots<T: Sendable>: @unchecked Sendable {
         _ = values.deinitialize()
         values.deallocate()
     }
-    func store(_ value: T, at i: Int) { values[i] = value }
-    func collect() -> [T] { values.map { $0! } }
+    @usableFromInline func store(_ value: T, at i: Int) { values[i] = value }
+    @usableFromInline func collect() -> [T] { values.map { $0! } }
 }

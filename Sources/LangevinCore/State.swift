@@ -137,7 +137,7 @@ public struct LangevinState<Scalar: BinaryFloatingPoint & Sendable>: @unchecked 
     }
 
     /// The first non-finite trial quantity ("position", "momentum", "energy", "gradient"), or nil if all are finite.
-    @inlinable
+    @inlinable @inline(__always)
     func nonFiniteTrialQuantity(energy u: Double, exact: Bool, momentum: Bool, positionChecked: Bool) -> String? {
         let d = dimension
         if !positionChecked && !allFinite(UnsafeBufferPointer(start: trialX, count: d)) { return "position" }
@@ -148,7 +148,7 @@ public struct LangevinState<Scalar: BinaryFloatingPoint & Sendable>: @unchecked 
     }
 
     /// Checks the trial buffers; if all finite, makes them current, else throws and leaves the state as it was.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func commitTrial(energy u: Double, exact: Bool, momentum: Bool, positionFinite: Bool? = nil)
         throws(DivergenceError<Scalar>)
     {

@@ -320,7 +320,7 @@ public enum BuiltinPotential: Energy, Sendable, Equatable {
         }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func energyAndGradient(
         at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>
     ) -> Double {
