@@ -24,6 +24,7 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Pure Swift core: energies, random-source protocol, integrators, chain driver.
         .target(name: "LangevinCore"),
@@ -34,7 +35,7 @@ let package = Package(
         .target(name: "Expressions", dependencies: ["LangevinCore"]),
         .target(name: "Potentials", dependencies: ["LangevinCore"]),
         .target(name: "Diagnostics", dependencies: ["LangevinCore", "GSLSupport"]),
-        .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "LinearAlgebra", "GSLSupport", "CPNG"]),
+        .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "LinearAlgebra", "GSLSupport", "CPNG", "CZlib"]),
         .executableTarget(
             name: "LangevinCLI",
             dependencies: [
@@ -61,7 +62,7 @@ let package = Package(
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "LangevinCore"]),
         .testTarget(name: "PotentialsTests", dependencies: ["Potentials", "LangevinCore"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "GSLSupport", "LangevinCore"]),
-        .testTarget(name: "NeuralEnergyTests", dependencies: ["NeuralEnergy", "LangevinCore", "GSLSupport"]),
+        .testTarget(name: "NeuralEnergyTests", dependencies: ["NeuralEnergy", "LangevinCore", "GSLSupport", "CPNG", "CZlib"]),
         // Statistical tests: fixed seeds, tolerances from effective sample sizes (run in release).
         .testTarget(name: "StatisticalTests",
                     dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Expressions", "Diagnostics"]),
