@@ -14,7 +14,7 @@ public protocol LangevinIntegrator {
 
     /// Advances `state` by one step. On a non-finite energy, gradient, position or momentum, `state` is left as it
     /// was and a ``DivergenceError`` is thrown.
-    mutating func step<F: GradientEstimator, R: RandomSource>(
+    func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo
 }
@@ -59,7 +59,7 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
     @usableFromInline let sigma: Double
 
     @inlinable @inline(__always)
-    public mutating func step<F: GradientEstimator, R: RandomSource>(
+    public func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
         typealias S = F.Scalar
@@ -121,7 +121,7 @@ public struct MALA: LangevinIntegrator, Sendable {
     @usableFromInline let sigma: Double
 
     @inlinable @inline(__always)
-    public mutating func step<F: GradientEstimator, R: RandomSource>(
+    public func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
         typealias S = F.Scalar

@@ -51,13 +51,13 @@ public enum AnyIntegrator: LangevinIntegrator, Sendable {
     }
 
     @inlinable @inline(__always)
-    public mutating func step<F: GradientEstimator, R: RandomSource>(
+    public func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
         switch self {
-        case .eulerMaruyama(var i): return try i.step(&state, field: &field, random: &random)
-        case .mala(var i): return try i.step(&state, field: &field, random: &random)
-        case .splitting(var i): return try i.step(&state, field: &field, random: &random)
+        case .eulerMaruyama(let i): return try i.step(&state, field: &field, random: &random)
+        case .mala(let i): return try i.step(&state, field: &field, random: &random)
+        case .splitting(let i): return try i.step(&state, field: &field, random: &random)
         }
     }
 }

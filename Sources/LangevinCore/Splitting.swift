@@ -79,7 +79,7 @@ public struct SplittingIntegrator: LangevinIntegrator, Sendable {
     }
 
     @inlinable
-    public mutating func step<F: GradientEstimator, R: RandomSource>(
+    public func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
         typealias S = F.Scalar
