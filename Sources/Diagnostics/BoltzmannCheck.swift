@@ -3,7 +3,7 @@ import GSLSupport
 import LangevinCore
 
 /// Exact expectations under the target, when known in closed form (any may be nil: that test is skipped).
-public struct ExactMoments: Sendable, Equatable, Codable {
+public struct ReferenceMoments: Sendable, Equatable, Codable {
     /// ⟨xᵢ⟩ per coordinate.
     public var means: [Double?]
     /// Var(xᵢ) per coordinate; the second-moment test needs the mean too (⟨xᵢ²⟩ = Var + ⟨xᵢ⟩²).
@@ -27,7 +27,7 @@ public struct ExactMoments: Sendable, Equatable, Codable {
 }
 
 /// Draws from one or more chains: each chain a flat row-major n × d array, with optional per-draw energies.
-public struct ChainSamples {
+public struct CheckSamples {
     /// Dimension d.
     public let dimension: Int
     /// Per chain, draws x₀, x₁, … laid out as [x₀⁽⁰⁾, …, x₀⁽ᵈ⁻¹⁾, x₁⁽⁰⁾, …].
@@ -89,7 +89,7 @@ public struct ChainSamples {
 /// (to compute ⟨U⟩ when the samples carry no energies) and the score −∇U/T (for the KSD figure).
 public struct BoltzmannTarget {
     public var dimension: Int
-    public var exact: ExactMoments
+    public var exact: ReferenceMoments
     /// Marginal CDF per coordinate.
     public var marginalCDFs: [(Double) -> Double]?
     /// Marginal quantile per coordinate (optional; equiprobable χ² edges are found by bisection on the CDF otherwise).
@@ -99,7 +99,7 @@ public struct BoltzmannTarget {
     /// ∇ log π(x) = −∇U(x)/T.
     public var score: (([Double]) -> [Double])?
 
-    public init(dimension: Int, exact: ExactMoments, marginalCDFs: [(Double) -> Double]? = nil,
+    public init(dimension: Int, exact: ReferenceMoments, marginalCDFs: [(Double) -> Double]? = nil,
                 marginalQuantiles: [(Double) -> Double]? = nil, energy: (([Double]) -> Double)? = nil,
                 score: (([Double]) -> [Double])? = nil) {
         self.dimension = dimension
@@ -128,7 +128,7 @@ public struct BoltzmannTarget {
         let sd = variances.map { $0.squareRoot() }
         return BoltzmannTarget(
             dimension: d,
-            exact: ExactMoments(means: means, variances: variances, meanEnergy: Double(d) / 2),
+            exact: ReferenceMoments(means: means, variances: variances, meanEnergy: Double(d) / 2),
             marginalCDFs: (0..<d).map { i in { GSLDistributions.normalCDF(($0 - means[i]) / sd[i]) } },
             marginalQuantiles: (0..<d).map { i in { means[i] + sd[i] * GSLDistributions.normalQuantile($0) } },
             energy: { x in
@@ -195,19 +195,19 @@ public struct BoltzmannCheck: Sendable {
     }
 
     /// Checks the samples against a quadrature reference.
-    public func run(_ samples: ChainSamples, reference: BoltzmannReference) throws(LangevinError) -> CheckReport {
+    public func run(_ samples: CheckSamples, reference: BoltzmannReference) throws(LangevinError) -> CheckReport {
         try run(samples, target: BoltzmannTarget(reference))
     }
 
     /// Checks the samples against exact moments (and optionally marginal CDFs and the score).
-    public func run(_ samples: ChainSamples, exact: ExactMoments, marginalCDFs: [(Double) -> Double]? = nil,
+    public func run(_ samples: CheckSamples, exact: ReferenceMoments, marginalCDFs: [(Double) -> Double]? = nil,
                     score: (([Double]) -> [Double])? = nil) throws(LangevinError) -> CheckReport {
         try run(samples, target: BoltzmannTarget(dimension: samples.dimension, exact: exact,
                                                  marginalCDFs: marginalCDFs, score: score))
     }
 
     /// Runs every applicable check (see the type's documentation).
-    public func run(_ samples: ChainSamples, target: BoltzmannTarget) throws(LangevinError) -> CheckReport {
+    public func run(_ samples: CheckSamples, target: BoltzmannTarget) throws(LangevinError) -> CheckReport {
         guard familywiseAlpha > 0, familywiseAlpha < 1 else {
             throw .invalidParameter("the family-wise α must be in (0, 1), got \(familywiseAlpha)")
         }

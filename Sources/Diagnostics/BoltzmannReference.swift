@@ -231,8 +231,8 @@ public struct BoltzmannReference {
     public func marginalQuantile(_ i: Int, _ p: Double) -> Double { marginals[i].quantile(p) }
 
     /// The exact moments for ``BoltzmannCheck``: means, variances, ⟨U⟩.
-    public var exactMoments: ExactMoments {
-        ExactMoments(means: means, variances: variances, meanEnergy: meanEnergy)
+    public var exactMoments: ReferenceMoments {
+        ReferenceMoments(means: means, variances: variances, meanEnergy: meanEnergy)
     }
 }
 

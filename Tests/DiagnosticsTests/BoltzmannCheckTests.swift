@@ -16,9 +16,9 @@ struct BoltzmannCheckTests {
     static var harmonic: BoltzmannTarget { .gaussian(means: [0], variances: [1]) }
 
     /// Four AR(1) chains of 25 000 draws (10⁵ in all), ρ = 0.9, marginal N(0, σ²), energies U = x²/2.
-    static func ar1Samples(variance: Double, seed: UInt64) throws -> ChainSamples {
+    static func ar1Samples(variance: Double, seed: UInt64) throws -> CheckSamples {
         let chains = (0..<4).map { ar1(count: 25_000, rho: 0.9, variance: variance, seed: seed, stream: $0) }
-        return try ChainSamples(dimension: 1, chains: chains, energies: chains.map { $0.map { $0 * $0 / 2 } })
+        return try CheckSamples(dimension: 1, chains: chains, energies: chains.map { $0.map { $0 * $0 / 2 } })
     }
 
     static func summary(_ r: CheckReport) -> String {
@@ -83,7 +83,7 @@ struct BoltzmannCheckTests {
         }
         let squares = MomentTest.test(chains.map { $0.map { $0 * $0 } }, exact: 4.0 / 3)
         #expect(abs(squares.zScore) < 3)
-        let report = try BoltzmannCheck().run(try ChainSamples(dimension: 1, chains: chains, energies: energies),
+        let report = try BoltzmannCheck().run(try CheckSamples(dimension: 1, chains: chains, energies: energies),
                                               target: Self.harmonic)
         print("Euler–Maruyama h=0.5: ⟨x²⟩=\(squares.sampleMean) (4/3 ± \(squares.standardError)); "
               + Self.summary(report))
@@ -101,7 +101,7 @@ struct BoltzmannCheckTests {
         let grad: (Double, Double) -> (Double, Double) = { x, y in (4 * x * (x * x - 1), y) }
         let ref = try BoltzmannReference(temperature: 1, tableNodes: 512, energy: u, gradient: grad)
         let hot = try BoltzmannReference(temperature: 1.3, tableNodes: 512, energy: u, gradient: grad)
-        func draws(_ r: BoltzmannReference, seed: UInt64) throws -> ChainSamples {
+        func draws(_ r: BoltzmannReference, seed: UInt64) throws -> CheckSamples {
             let rng = GSLRandom(seed: seed)
             var xs: [Double] = [], us: [Double] = []
             for _ in 0..<10_000 {
@@ -109,7 +109,7 @@ struct BoltzmannCheckTests {
                 xs += [x, y]
                 us.append(u(x, y))
             }
-            return try ChainSamples(dimension: 2, chains: [xs], energies: [us])
+            return try CheckSamples(dimension: 2, chains: [xs], energies: [us])
         }
         let check = BoltzmannCheck(ksdMaxPoints: 500)
         let good = try check.run(try draws(ref, seed: 2024_2004), reference: ref)
@@ -152,7 +152,7 @@ struct BoltzmannCheckTests {
 
     @Test("short chains and shape errors are refused")
     func refusals() throws {
-        let short = try ChainSamples(dimension: 1, chains: [ar1(count: 2000, rho: 0.99, seed: 2024_2007)])
+        let short = try CheckSamples(dimension: 1, chains: [ar1(count: 2000, rho: 0.99, seed: 2024_2007)])
         do {
             _ = try BoltzmannCheck().run(short, target: Self.harmonic)
             Issue.record("a chain of 2000 draws with τ ≈ 200 was accepted")
@@ -162,11 +162,11 @@ struct BoltzmannCheckTests {
         }
         // With the rule disabled the check runs (and the short, sticky chain is judged on its merits).
         _ = try BoltzmannCheck(minimumLengthInTime: 0).run(short, target: Self.harmonic)
-        #expect(throws: LangevinError.self) { try ChainSamples(dimension: 2, chains: [[1, 2, 3]]) }
-        #expect(throws: LangevinError.self) { try ChainSamples(dimension: 1, chains: [[1, 2]], energies: [[1]]) }
+        #expect(throws: LangevinError.self) { try CheckSamples(dimension: 2, chains: [[1, 2, 3]]) }
+        #expect(throws: LangevinError.self) { try CheckSamples(dimension: 1, chains: [[1, 2]], energies: [[1]]) }
         #expect(throws: LangevinError.self) {
-            try BoltzmannCheck().run(try ChainSamples(dimension: 1, chains: [[Double](repeating: 0, count: 100)]),
-                                     target: BoltzmannTarget(dimension: 1, exact: ExactMoments()))
+            try BoltzmannCheck().run(try CheckSamples(dimension: 1, chains: [[Double](repeating: 0, count: 100)]),
+                                     target: BoltzmannTarget(dimension: 1, exact: ReferenceMoments()))
         }
     }
 }
