@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+import Foundation
+import LangevinCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes `bytes` to `path` atomically: into a new temporary sibling, which is synced (`fsync`) and then renamed
+/// over `path`, and finally the directory is synced (best effort). Readers see the old file or the whole new one,
+/// never a part; after a crash the file is old or new. Throws `.io` with the system's reason on failure, leaving no
+/// temporary file behind.
+public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws(LangevinError) {
+    let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+    func failure(_ what: String) -> LangevinError {
+        LangevinError(.io, "cannot write '\(path)': \(what): \(String(cString: strerror(errno)))")
+    }
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw failure("cannot create a temporary file") }
+    var written = 0
+    var ok = true
+    bytes.withUnsafeBytes { raw in
+        while written < raw.count {
+            let n = write(fd, raw.baseAddress! + written, raw.count - written)
+            if n < 0 {
+                if errno == EINTR { continue }
+                ok = false
+                return
+            }
+            written += n
+        }
+    }
+    if !ok {
+        let error = failure("write failed")
+        close(fd); unlink(temporary)
+        throw error
+    }
+    if fsync(fd) != 0 {
+        let error = failure("fsync failed")
+        close(fd); unlink(temporary)
+        throw error
+    }
+    if close(fd) != 0 {
+        let error = failure("close failed")
+        unlink(temporary)
+        throw error
+    }
+    if rename(temporary, path) != 0 {
+        let error = failure("rename failed")
+        unlink(temporary)
+        throw error
+    }
+    // Make the rename itself durable.
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if dfd >= 0 {
+        _ = fsync(dfd)
+        close(dfd)
+    }
+}
+
+/// Creates `directory` and its parents when missing; throws `.io` when it cannot.
+func makeDirectory(_ directory: String) throws(LangevinError) {
+    do {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    } catch {
+        throw LangevinError(.io, "cannot create the directory '\(directory)': \(error.localizedDescription)")
+    }
+}
+
+/// Writes a ``TrainingReport`` as `report.json` (the machine-readable contract) and `report.md` (for people).
+public enum ReportWriter {
+    /// The file name of the JSON report.
+    public static let jsonFileName = "report.json"
+    /// The file name of the Markdown report.
+    public static let markdownFileName = "report.md"
+
+    /// The JSON text of `report`: pretty-printed, keys sorted, slashes unescaped, ending with a newline.
+    public static func json(_ report: TrainingReport) throws(LangevinError) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+        } catch {
+            throw LangevinError(.io, "cannot encode the training report: \(error)")
+        }
+    }
+
+    /// Reads a `report.json` back (for comparisons between runs). Throws `.io` when the file cannot be read and
+    /// `.invalidData` when it is not a report.
+    public static func read(_ path: String) throws(LangevinError) -> TrainingReport {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LangevinError(.io, "cannot read '\(path)'")
+        }
+        do {
+            return try JSONDecoder().decode(TrainingReport.self, from: data)
+        } catch {
+            throw LangevinError(.invalidData, "'\(path)' is not a training report: \(error)")
+        }
+    }
+
+    /// Writes `report.json` and `report.md` into `directory` (created when missing), each atomically.
+    ///
+    /// `plots` are the file names (relative to `directory`) of the figures to mention in `report.md`, in order.
+    /// Returns the paths written.
+    @discardableResult
+    public static func write(_ report: TrainingReport, to directory: String,
+                             plots: [String] = []) throws(LangevinError) -> [String] {
+        try makeDirectory(directory)
+        let jsonPath = directory + "/" + jsonFileName
+        let markdownPath = directory + "/" + markdownFileName
+        try writeFileAtomically(Array(json(report).utf8), to: jsonPath)
+        try writeFileAtomically(Array(markdown(report, plots: plots).utf8), to: markdownPath)
+        return [jsonPath, markdownPath]
+    }
+
+    /// A number with `digits` decimals, or "–" when it is not finite.
+    static func format(_ v: Double, _ digits: Int = 4) -> String {
+        v.isFinite ? String(format: "%.\(digits)f", v) : "–"
+    }
+
+    /// The Markdown text of `report`: a table of metrics, a note on reading them, and links to `plots`.
+    public static func markdown(_ report: TrainingReport, plots: [String] = []) -> String {
+        let s = report.settings
+        var md = "# Training report: \(s.sampler), \(s.model)\n\n"
+        md += "Data `\(s.data)`: \(s.trainSize) training and \(s.testSize) test examples. "
+        md += "\(s.epochs) epochs, batch size \(s.batchSize), step size \(s.stepSize) (\(s.schedule)), "
+        md += "prior precision \(s.priorPrecision), temperature \(s.temperature), seed \(s.seed).\n\n"
+        if let reason = report.diverged {
+            md += "**The run diverged:** \(reason). The metrics are those of the samples kept before.\n\n"
+        }
+        md += "| metric | posterior predictive | last sample |\n"
+        md += "|---|---:|---:|\n"
+        md += "| accuracy | \(format(report.testAccuracy)) | \(format(report.testAccuracyLast)) |\n"
+        md += "| NLL (nats per example) | \(format(report.testNLL)) | \(format(report.testNLLLast)) |\n"
+        md += "| ECE (15 bins) | \(format(report.testECE)) | \(format(report.testECELast)) |\n"
+        md += "| Brier score | \(format(report.testBrier)) | \(format(report.testBrierLast)) |\n\n"
+        md += "Samples averaged: \(report.samplesAveraged); effective temperature: "
+        md += "\(format(report.effectiveTemperature, 3)); throughput: \(format(report.samplesPerSecond, 0)) "
+        md += "examples/s; wall time: \(format(report.seconds, 1)) s.\n\n"
+        if let ood = report.ood {
+            md += "Out-of-distribution detection against `\(ood.dataset)` (\(ood.size) inputs):\n\n"
+            md += "| score (higher = more likely OOD) | AUROC |\n"
+            md += "|---|---:|\n"
+            md += "| 1 − max probability | \(format(ood.aurocMaxProb)) |\n"
+            md += "| predictive entropy | \(format(ood.aurocEntropy)) |\n"
+            md += "| mutual information | \(format(ood.aurocMutualInformation)) |\n\n"
+        }
+        md += "How to read this: higher accuracy is better; NLL, ECE and Brier score are lower for better (and, for "
+        md += "ECE, more honest) probabilities — ECE is the average gap between confidence and accuracy. The posterior "
+        md += "predictive averages the probabilities of the \(report.samplesAveraged) kept samples; comparing it with "
+        md += "the last sample alone shows what averaging buys. An AUROC of 1 separates out-of-distribution inputs "
+        md += "perfectly and 0.5 is chance; mutual information measures disagreement between samples, so its AUROC is "
+        md += "0.5 for a single network.\n"
+        if !plots.isEmpty {
+            md += "\nFigures:\n\n"
+            for p in plots { md += "- [\(p)](\(p))\n" }
+        }
+        return md
+    }
+}
