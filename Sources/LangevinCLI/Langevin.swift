@@ -14,7 +14,7 @@ struct Langevin: ParsableCommand {
             Exit status: 0 success (for `check`: every check passed), 1 a check failed, 2 an error.
             """,
         version: "0.1.0",
-        subcommands: [Sample.self, Check.self, Potentials.self])
+        subcommands: [Sample.self, Check.self, Train.self, Potentials.self])
 }
 
 /// Exit status for errors other than a failed check (a failed check exits with 1).

@@ -5,7 +5,9 @@
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_rng.h>
-#include <gsl/gsl_randist.h>
+/* gsl_randist.h is not included: it pulls in GSL's own cblas header, whose enums clash with OpenBLAS's cblas.h
+   in any Swift module that sees both. The one sampler Langevin uses is declared here exactly as in gsl_randist.h. */
+double gsl_ran_gaussian_ziggurat(const gsl_rng *r, const double sigma);
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_integration.h>
 #include <gsl/gsl_sf_gamma.h>
