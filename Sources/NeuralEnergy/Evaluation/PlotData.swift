@@ -51,7 +51,9 @@ public struct ConfidenceSummary: Sendable, Equatable, Codable {
     public func write(to directory: String) throws(LangevinError) {
         try makeDirectory(directory)
         do {
-            let data = try JSONEncoder().encode(self)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]   // byte-identical output for identical results
+            let data = try encoder.encode(self)
             try writeFileAtomically([UInt8](data), to: directory + "/" + Self.fileName)
         } catch let error as LangevinError {
             throw error

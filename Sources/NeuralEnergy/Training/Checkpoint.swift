@@ -40,7 +40,11 @@ enum CheckpointFile {
     static func encode(header: CheckpointHeader, arrays: [[Float]]) throws(LangevinError) -> [UInt8] {
         var bytes = magic
         let json: Data
-        do { json = try JSONEncoder().encode(header) } catch {
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            json = try encoder.encode(header)
+        } catch {
             throw LangevinError(.io, "cannot encode the checkpoint: \(error)")
         }
         append(UInt64(json.count), to: &bytes)
