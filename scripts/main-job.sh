@@ -18,13 +18,14 @@ echo "== 2. The same potential with BAOAB, samples written as CSV"
 "$BIN" sample --potential double-well --integrator baoab --dt 0.05 --steps 100000 --thin 10 --chains 4 \
     --seed 7 --output "$OUT/double-well-baoab.csv"
 
-if "$BIN" help train >/dev/null 2>&1; then
+if [ -f "$DATA/mnist_5k.csv.gz" ]; then
     echo
     echo "== 3. SGD against SGLD on MNIST-5k (MLP 784-400-400-10), OOD against Fashion-MNIST"
-    "$BIN" train --data "$DATA/mnist_5k.csv.gz" --model mlp --sampler sgd --ood fashion-mnist \
-        --seed 1 --output "$OUT/mnist5k-sgd"
-    "$BIN" train --data "$DATA/mnist_5k.csv.gz" --model mlp --sampler sgld --ood fashion-mnist \
-        --seed 1 --compare "$OUT/mnist5k-sgd" --output "$OUT/mnist5k-sgld"
+    "$BIN" train --data mnist-5k --data-root "$DATA" --model mlp --sampler sgd --seed 1 --output "$OUT/mnist5k-sgd"
+    "$BIN" train --data mnist-5k --data-root "$DATA" --model mlp --sampler sgld --seed 1 \
+        --compare "$OUT/mnist5k-sgd" --output "$OUT/mnist5k-sgld"
+else
+    echo "(no $DATA/mnist_5k.csv.gz: run 'make data' for the network part)"
 fi
 echo
 echo "Reports are in $OUT/"
