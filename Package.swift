@@ -53,6 +53,7 @@ let package = Package(
         .target(name: "W1Reference", path: "Benchmarks/W1Reference", linkerSettings: [.linkedLibrary("gsl")]),
         .executableTarget(name: "langevin-bench",
                           dependencies: ["LangevinCore", "GSLSupport", "Expressions", "Potentials", "W1Reference",
+                                         "NeuralEnergy", "LinearAlgebra",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Benchmarks/langevin-bench"),
 

@@ -7,6 +7,7 @@ import Dispatch
 import Expressions
 import GSLSupport
 import LangevinCore
+import NeuralEnergy
 import Potentials
 import W1Reference
 
@@ -21,8 +22,39 @@ struct Bench: ParsableCommand {
     @Option(help: "Generators to measure (comma-separated).") var rngs: String = "mt19937,taus2"
     @Option(help: "Chains for W1b (10^4 steps each).") var chains: Int = 1000
     @Flag(help: "Print one JSON line per result instead of a table.") var json = false
+    @Option(help: "Workloads: w1, networks, or all.") var workloads: String = "w1"
+    @Option(help: "Folder with mnist_5k.csv.gz (make data).") var dataRoot: String = "data"
+    @Option(help: "A Python with PyTorch: also run the peer scripts in the same run.") var python: String?
+    @Option(help: "Folder of the peer scripts (mlp_sgld_torch.py, cnn_sgld_torch.py).") var peers: String = "../shared/bench/peers"
 
     func run() throws {
+        if workloads == "networks" || workloads == "all" { try networks() }
+        if workloads == "w1" || workloads == "all" { try w1() }
+    }
+
+    func networks() throws {
+        let peak = sgemmPeak()
+        print("SGEMM 2048² peak (OpenBLAS, 2 threads): \(format1(peak)) GFLOP/s")
+        let mnist = dataRoot + "/mnist_5k.csv.gz"
+        let cases: [(String, String, ModelSpec, Int, Double, Double, String, [String])] = [
+            ("W2 SGLD MLP 784-400-400-10, MNIST-5k, 10 epochs", "mnist-5k", .mlp(hidden: [400, 400]), 10, 1e-5, 2.87e6,
+             "mlp_sgld_torch.py", [mnist, "--epochs", "10"]),
+            ("W3 SGLD MLP, Fashion-MNIST 60k, 2 epochs", "fashion-mnist", .mlp(hidden: [400, 400]), 2, 1e-6, 2.87e6,
+             "mlp_sgld_torch.py", ["/usr/share/datasets/fashion-mnist", "--epochs", "2", "--eta", "1e-6"]),
+            ("W4 SGLD talk CNN, MNIST-5k, 1 epoch", "mnist-5k", .cnn, 1, 1e-5, 132.8e6,
+             "cnn_sgld_torch.py", [mnist, "--epochs", "1"]),
+        ]
+        print("workload".padding(52) + "samples/s".padding(12) + "% SGEMM peak".padding(14) + "PyTorch (same run)".padding(20) + "ratio")
+        for (name, data, model, epochs, eta, flops, script, args) in cases {
+            let ours = try sgldSamplesPerSecond(data: data, dataRoot: dataRoot, model: model, epochs: epochs, eta: eta)
+            let peer = python.flatMap { peerSamplesPerSecond(python: $0, script: peers + "/" + script, arguments: args) }
+            let fraction = ours * flops / 1e9 / peak * 100
+            print(name.padding(52) + "\(Int(ours))".padding(12) + "\(format1(fraction)) %".padding(14)
+                  + (peer.map { "\(Int($0))" } ?? "-").padding(20) + (peer.map { format2(ours / $0) } ?? ""))
+        }
+    }
+
+    func w1() throws {
         var rows: [(String, String, Double, Double)] = []  // (workload, generator, steps/s, ratio to C)
         for name in rngs.split(separator: ",").map(String.init) {
             let algorithm = try GSLAlgorithm(name: name)
