@@ -11,6 +11,10 @@ import LangevinCore
 public final class BlockedGSLRandom: RandomSource {
     public let generators: [GSLRandom]
     public let parallelThreshold: Int
+    /// Runs `body(b)` for b in 0..<parts concurrently and returns when all are done; Dispatch when nil. A caller
+    /// with its own worker threads (the networks' pool) passes them here, so that two thread pools do not compete
+    /// for the same cores.
+    public var executor: ((_ parts: Int, _ body: (Int) -> Void) -> Void)?
 
     /// - Parameters:
     ///   - blocks: K ≥ 1.
@@ -55,6 +59,14 @@ public final class BlockedGSLRandom: RandomSource {
             return
         }
         let blockSize = (buffer.count + k - 1) / k
+        if let executor {
+            executor(k) { b in
+                let lower = min(b * blockSize, buffer.count)
+                let upper = min(lower + blockSize, buffer.count)
+                fill(generators[b], UnsafeMutableBufferPointer(rebasing: buffer[lower..<upper]), standardDeviation)
+            }
+            return
+        }
         let shared = UncheckedBuffer(buffer: buffer, generators: generators)
         withoutActuallyEscaping(fill) { fill in
             let f = UncheckedFill(fill: fill)

@@ -184,3 +184,20 @@ func enterNetworkThreading(_ threads: Int) -> Int {
 func restoreBLASThreads(_ saved: Int) {
     if saved > 1 { BLASThreads.set(saved) }
 }
+
+/// A ``ParallelTask`` running a closure's parts (the closure is held only for the duration of one call).
+private final class ClosureTask: ParallelTask {
+    var body: ((Int) -> Void)?
+    func runPart(_ part: Int, of parts: Int) { body?(part) }
+}
+
+/// Runs `body(t)` for t in 0..<parts on the shared worker pool (used for the SGLD noise, so that the noise and the
+/// network share one set of threads).
+public func runOnNetworkWorkers(_ parts: Int, _ body: (Int) -> Void) {
+    withoutActuallyEscaping(body) { escapable in
+        let task = ClosureTask()
+        task.body = escapable
+        forkJoin(parts, task)
+        task.body = nil
+    }
+}

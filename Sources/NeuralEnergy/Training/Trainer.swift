@@ -76,6 +76,7 @@ public final class Trainer {
                                  seed: SplitMix64.mix(configuration.seed, 0xDA7A))
         state = try LangevinState(position: w0, field: &energy)
         random = BlockedGSLRandom(algorithm: configuration.rng, seed: configuration.seed, blocks: 2, firstStream: 1)
+        random.executor = runOnNetworkWorkers
         if configuration.sampler == .psgld {
             preconditioned = try PreconditionedEulerMaruyama<Float>(
                 dimension: net.parameterCount, timeStep: configuration.stepSize, temperature: configuration.temperature)
