@@ -18,7 +18,7 @@ struct Bench: ParsableCommand {
         abstract: "W1a/W1b speed against the C-over-GSL reference loop, measured side by side.")
 
     @Option(help: "Steps per W1a measurement.") var steps: Int = 10_000_000
-    @Option(help: "Interleaved repetitions (the median is reported).") var reps: Int = 5
+    @Option(help: "Interleaved repetitions (the median is reported; at most 3 for the network workloads).") var reps: Int = 5
     @Option(help: "Generators to measure (comma-separated).") var rngs: String = "mt19937,taus2"
     @Option(help: "Chains for W1b (10^4 steps each).") var chains: Int = 1000
     @Flag(help: "Print one JSON line per result instead of a table.") var json = false
@@ -45,9 +45,20 @@ struct Bench: ParsableCommand {
              "cnn_sgld_torch.py", [mnist, "--epochs", "1"]),
         ]
         print("workload".padding(52) + "samples/s".padding(12) + "% SGEMM peak".padding(14) + "PyTorch (same run)".padding(20) + "ratio")
+        let networkReps = max(1, min(reps, 3))
         for (name, data, model, epochs, eta, flops, script, args) in cases {
-            let ours = try sgldSamplesPerSecond(data: data, dataRoot: dataRoot, model: model, epochs: epochs, eta: eta)
-            let peer = python.flatMap { peerSamplesPerSecond(python: $0, script: peers + "/" + script, arguments: args) }
+            // Interleaved repetitions, medians: ours, peer, ours, peer, …
+            var oursRuns: [Double] = [], peerRuns: [Double] = []
+            for _ in 0..<networkReps {
+                oursRuns.append(try sgldSamplesPerSecond(data: data, dataRoot: dataRoot, model: model, epochs: epochs,
+                                                         eta: eta))
+                if let python, let p = peerSamplesPerSecond(python: python, script: peers + "/" + script,
+                                                            arguments: args) {
+                    peerRuns.append(p)
+                }
+            }
+            let ours = median(oursRuns)
+            let peer: Double? = peerRuns.isEmpty ? nil : median(peerRuns)
             let fraction = ours * flops / 1e9 / peak * 100
             print(name.padding(52) + "\(Int(ours))".padding(12) + "\(format1(fraction)) %".padding(14)
                   + (peer.map { "\(Int($0))" } ?? "-").padding(20) + (peer.map { format2(ours / $0) } ?? ""))

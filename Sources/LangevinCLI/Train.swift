@@ -80,7 +80,7 @@ struct Train: ParsableCommand {
         let burn = kind == .sgd ? 0 : min(max(burnInEpochs ?? defaults.burnInEpochs(epochs: e), warm), e - 1)
         let h = stepSize ?? defaults.stepSize
         let stepsPerEpoch = train.count / max(batchSize, 1)
-        let sched = try parseSchedule(schedule, stepSize: h, totalSteps: (e - burn) * stepsPerEpoch)
+        let sched = try parseSchedule(schedule, stepSize: h, totalSteps: (e - warm) * stepsPerEpoch)
         let config = TrainingConfiguration(
             data: data, model: modelSpec, sampler: kind, epochs: e, batchSize: batchSize, stepSize: h,
             schedule: sched, priorPrecision: priorPrecision, temperature: kind == .sgd ? 0 : temperature,
@@ -204,22 +204,22 @@ struct TrainingDefaults {
         if case .cnn = model { return 0.05 / trainSize }
         return 0.3 / trainSize
     }
-    /// Sampler steps: η = 0.01/N for SGLD (2.5e-6 on MNIST-5k), ten times smaller for SGHMC, whose momentum
-    /// (μ = 0.9) amplifies the drift by 1/(1 − μ).
+    /// Sampler steps: η = 0.002/N for SGLD (5e-7 on MNIST-5k), ten times smaller for SGHMC, whose momentum
+    /// (μ = 0.9) amplifies the drift by 1/(1 − μ); pSGLD's step is in parameter units (G ≈ 1/|∇U|).
     var stepSize: Double {
         switch sampler {
         case .sgd: return sgdStepSize
-        case .sgld: return 0.01 / trainSize
-        case .psgld: return 1e-5
-        case .sghmc: return 0.001 / trainSize
+        case .sgld: return 0.002 / trainSize
+        case .psgld: return 1e-6
+        case .sghmc: return 0.0002 / trainSize
         }
     }
     /// SGD: its tuned budget (40 epochs on MNIST-5k, 5 on 60k images, 8 for the CNN). Samplers: a warm start of that
-    /// many SGD epochs, then 30 epochs (MLP) or 6 (CNN, large data sets) of sampling.
+    /// many SGD epochs, then 20 epochs (MLP on small data) or 3 (CNN, large data sets) of sampling.
     var epochs: Int {
         switch sampler {
         case .sgd: return sgdEpochs
-        default: return sgdEpochs + (isLarge ? 3 : 30)
+        default: return sgdEpochs + (isLarge ? 3 : 20)
         }
     }
     var isLarge: Bool {
@@ -231,7 +231,7 @@ struct TrainingDefaults {
         return trainSize > 20000 ? 5 : 40
     }
     var warmStartEpochs: Int { sgdEpochs }
-    /// Steps between kept samples: 10 (MLP on small data) or one epoch's worth otherwise.
-    func thin(stepsPerEpoch: Int) -> Int { isLarge ? max(stepsPerEpoch / 4, 1) : 10 }
-    func burnInEpochs(epochs: Int) -> Int { min(epochs - 1, warmStartEpochs + (isLarge ? 1 : 2)) }
+    /// Steps between kept samples: 5 (MLP on small data) or a quarter epoch otherwise.
+    func thin(stepsPerEpoch: Int) -> Int { isLarge ? max(stepsPerEpoch / 4, 1) : 5 }
+    func burnInEpochs(epochs: Int) -> Int { min(epochs - 1, warmStartEpochs + (isLarge ? 1 : 0)) }
 }

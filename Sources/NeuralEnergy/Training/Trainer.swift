@@ -106,8 +106,10 @@ public final class Trainer {
             // Leaving the warm start: the sampler starts from rest (underdamped) or without momenta.
             state.setMomentum([Float](repeating: 0, count: state.dimension))
         }
-        let eta = c.schedule.stepSize(at: t)
-        let temperature = c.schedule.isExploring(at: t) ? 0 : c.temperature
+        // The schedule runs on the sampling phase's own clock (t counted from the end of the warm start).
+        let ts = t - c.warmStartEpochs * stepsPerEpoch
+        let eta = c.schedule.stepSize(at: ts)
+        let temperature = c.schedule.isExploring(at: ts) ? 0 : c.temperature
         switch c.sampler {
         case .sgd:
             fatalError("handled above")
@@ -222,7 +224,7 @@ public final class Trainer {
         guard c.sampler != .sgd else { return false }
         let burn = c.burnInEpochs * stepsPerEpoch
         guard done > burn, (done - burn) % c.thin == 0 else { return false }
-        return !c.schedule.isExploring(at: done - 1)
+        return !c.schedule.isExploring(at: done - 1 - c.warmStartEpochs * stepsPerEpoch)
     }
 
     // MARK: - The run
