@@ -58,16 +58,14 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
     @usableFromInline let tau: Double
     @usableFromInline let sigma: Double
 
+    /// Writes the move y = x − τ∇U(x) + σξ into the state's trial position (no ξ drawn when σ = 0) and returns
+    /// whether y is finite (accumulated in the same loop: v·0 is NaN exactly when v is not finite).
     @inlinable @inline(__always)
-    public func step<F: GradientEstimator, R: RandomSource>(
-        _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
-    ) throws(DivergenceError<F.Scalar>) -> StepInfo {
-        typealias S = F.Scalar
+    func propose<S, R: RandomSource>(_ state: inout LangevinState<S>, random: inout R) -> Bool {
         state.makeUnique()
         let n = state.dimension
         let x = state.x, g = state.g, y = state.trialX, xi = state.noise
         let hs = S(tau)
-        // The finiteness of y is accumulated in the update loop (v·0 is NaN exactly when v is not finite).
         var check: S = 0
         if sigma > 0 {
             random.fillGaussian(generic: UnsafeMutableBufferPointer(start: xi, count: n), standardDeviation: sigma)
@@ -83,9 +81,18 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
                 check += v * 0
             }
         }
-        let u = field.energyAndGradient(at: UnsafeBufferPointer(start: y, count: n),
+        return check == 0
+    }
+
+    @inlinable @inline(__always)
+    public func step<F: GradientEstimator, R: RandomSource>(
+        _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
+    ) throws(DivergenceError<F.Scalar>) -> StepInfo {
+        let finite = propose(&state, random: &random)
+        let n = state.dimension
+        let u = field.energyAndGradient(at: UnsafeBufferPointer(start: state.trialX, count: n),
                                         gradient: UnsafeMutableBufferPointer(start: state.trialG, count: n))
-        try state.commitTrial(energy: u, exact: field.isExact, momentum: false, positionFinite: check == 0)
+        try state.commitTrial(energy: u, exact: field.isExact, momentum: false, positionFinite: finite)
         return StepInfo(energy: u, gradientEvaluations: 1)
     }
 }
@@ -112,31 +119,24 @@ public struct MALA: LangevinIntegrator, Sendable {
             throw .invalidParameter("MALA needs friction γ > 0 (its proposal step is h/γ)")
         }
         self.parameters = parameters
-        self.tau = parameters.timeStep / parameters.friction
-        self.sigma = (2 * tau * parameters.temperature).squareRoot()
+        self.proposal = try EulerMaruyama(parameters)
     }
 
-    /// τ = h/γ and σ = √(2τT), precomputed.
-    @usableFromInline let tau: Double
-    @usableFromInline let sigma: Double
+    /// The Euler–Maruyama move that proposes.
+    @usableFromInline let proposal: EulerMaruyama
 
     @inlinable @inline(__always)
     public func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
-        typealias S = F.Scalar
-        state.makeUnique()
-        let temperature = parameters.temperature
+        let proposedFinite = proposal.propose(&state, random: &random)
+        let temperature = parameters.temperature, tau = proposal.tau
         let n = state.dimension
-        let x = state.x, g = state.g, y = state.trialX, gy = state.trialG, xi = state.noise
-        random.fillGaussian(generic: UnsafeMutableBufferPointer(start: xi, count: n), standardDeviation: sigma)
-        let hs = S(tau)
-        for i in 0..<n { y[i] = x[i] - hs * g[i] + xi[i] }
+        let x = state.x, g = state.g, y = state.trialX, gy = state.trialG
         let u1 = field.energyAndGradient(at: UnsafeBufferPointer(start: y, count: n),
                                          gradient: UnsafeMutableBufferPointer(start: gy, count: n))
         // A non-finite proposal is rejected (the chain stays finite); it is not a divergence of the chain.
-        let finite = u1.isFinite && allFinite(UnsafeBufferPointer(start: y, count: n))
-            && allFinite(UnsafeBufferPointer(start: gy, count: n))
+        let finite = proposedFinite && u1.isFinite && allFinite(UnsafeBufferPointer(start: gy, count: n))
         var logAlpha = -Double.infinity
         if finite {
             // log q(x|y) − log q(y|x) with q(b|a) ∝ exp(−|b − a + τ∇U(a)|² / (4τT)).
