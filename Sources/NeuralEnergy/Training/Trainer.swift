@@ -3,6 +3,11 @@ import Dispatch
 import GSLSupport
 import LangevinCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+@inline(__always) func _cos(_ x: Double) -> Double { cos(x) }
+
 /// The data of a training run: train and test splits, and optionally an out-of-distribution set.
 public struct TrainingData: Sendable {
     public var train: Dataset
@@ -98,9 +103,13 @@ public final class Trainer {
     /// One step of the configured sampler at step index t.
     func step(_ t: Int) throws(DivergenceError<Float>) -> StepInfo {
         let c = configuration
-        if c.sampler == .sgd || isWarmStart(t) {
-            let eta = c.sampler == .sgd ? c.schedule.stepSize(at: t) : c.warmStartStepSize
-            return try sgdStep(eta: eta)
+        if c.sampler == .sgd {
+            return try sgdStep(eta: c.schedule.stepSize(at: t))
+        }
+        if isWarmStart(t) {
+            // The warm start's SGD decays its step by a cosine over the warm start (as tuned SGD does).
+            let warmSteps = Double(c.warmStartEpochs * stepsPerEpoch)
+            return try sgdStep(eta: c.warmStartStepSize * 0.5 * (_cos(Double.pi * Double(t) / warmSteps) + 1))
         }
         if t == c.warmStartEpochs * stepsPerEpoch && c.warmStartEpochs > 0 && state.hasMomentum {
             // Leaving the warm start: the sampler starts from rest (underdamped) or without momenta.
@@ -290,7 +299,7 @@ public final class Trainer {
         let trained = Double(stepsDone * configuration.batchSize)
         return TrainingOutcome(
             posterior: posterior, last: lastMetrics,
-            samplesAveraged: testAccumulator.samplesAveraged, ood: ood,
+            samplesAveraged: posteriorAccumulator.samplesAveraged, ood: ood,
             effectiveTemperature: effectiveTemperature,
             samplesPerSecond: samplingSeconds > 0 ? trained / samplingSeconds : 0,
             diverged: divergence,

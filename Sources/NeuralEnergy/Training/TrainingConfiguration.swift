@@ -155,12 +155,15 @@ public func parseSchedule(_ text: String, stepSize: Double, totalSteps: Int) thr
         let b = a.count > 0 ? a[0] : 1000, gamma = a.count > 1 ? a[1] : 0.55
         guard b > 0 else { throw .invalidParameter("--schedule polynomial: b must be > 0") }
         return .polynomial(a: stepSize * _pow(b, gamma), b: b, gamma: gamma)
+    case "cosine":
+        // One cosine cycle over the run with no exploration stage: h(t) = (η/2)(cos(πt/T) + 1).
+        return .cyclical(initial: stepSize, cycles: 1, totalSteps: totalSteps, explorationFraction: 0)
     case "cyclical":
         let cycles = a.count > 0 ? Int(a[0]) : 4, exploration = a.count > 1 ? a[1] : 0.5
         return .cyclical(initial: stepSize, cycles: max(cycles, 1), totalSteps: totalSteps, explorationFraction: exploration)
     default:
         throw LangevinError(.unknownName,
-            "unknown schedule '\(text)': use constant, polynomial[:b,gamma] or cyclical[:cycles[,exploration]]")
+            "unknown schedule '\(text)': use constant, cosine, polynomial[:b,gamma] or cyclical[:cycles[,exploration]]")
     }
 }
 
