@@ -30,6 +30,11 @@ struct Bench: ParsableCommand {
     func run() throws {
         if workloads == "networks" || workloads == "all" { try networks() }
         if workloads == "w1" || workloads == "all" { try w1() }
+        if workloads == "breakdown" {
+            for (name, v) in try w1Breakdown(steps: steps) { print(name.padding(58) + format1(v / 1e6) + " M steps/s") }
+            var m = 0.0
+            print("C loop".padding(58) + format1("mt19937".withCString { w1_reference_steps_per_second($0, steps, &m) } / 1e6) + " M steps/s")
+        }
     }
 
     func networks() throws {

@@ -55,35 +55,27 @@ public func runChain<I: LangevinIntegrator, F: GradientEstimator, R: RandomSourc
 ) throws(DivergenceError<F.Scalar>) -> ChainSummary {
     var summary = ChainSummary()
     integrator.prepare(&state, random: &random)
+    let adjusted = integrator.requiresExactGradient   // Metropolis-adjusted: track acceptance
     var acceptanceSum = 0.0
     var accepted = 0
+    var gradientEvaluations = 0
     var kinetic = 0.0
     var keptStates = 0
     let inverseMass = 1 / integrator.parameters.mass
-    defer {
-        let taken = max(summary.stepsTaken, 1)
-        summary.meanAcceptance = acceptanceSum / Double(taken)
-        summary.acceptanceRate = Double(accepted) / Double(taken)
-    }
     let total = schedule.totalSteps
     var t = 0
     // Countdowns instead of a division per step.
     var untilKeep = schedule.burnIn + schedule.thin
     var untilProgress = progressInterval > 0 ? progressInterval : Int.max
     while t < total {
-        t += 1
-        let info: StepInfo
-        do {
-            info = try integrator.step(&state, field: &field, random: &random)
-        } catch {
-            summary.stepsTaken = t - 1
-            throw error
+        t &+= 1
+        let info = try integrator.step(&state, field: &field, random: &random)
+        gradientEvaluations &+= info.gradientEvaluations
+        if adjusted {
+            acceptanceSum += info.acceptanceProbability
+            if info.accepted { accepted &+= 1 }
         }
-        summary.stepsTaken = t
-        summary.gradientEvaluations += info.gradientEvaluations
-        acceptanceSum += info.acceptanceProbability
-        if info.accepted { accepted += 1 }
-        untilKeep -= 1
+        untilKeep &-= 1
         if untilKeep == 0 {
             untilKeep = schedule.thin
             if integrator.usesMomentum {
@@ -97,14 +89,37 @@ public func runChain<I: LangevinIntegrator, F: GradientEstimator, R: RandomSourc
             keptStates += 1
             keep(t, state)
         }
-        untilProgress -= 1
+        untilProgress &-= 1
         if untilProgress == 0 {
             untilProgress = progressInterval
             progress?(t)
         }
     }
+    summary.stepsTaken = t
+    summary.gradientEvaluations = gradientEvaluations
     if integrator.usesMomentum && keptStates > 0 { summary.kineticTemperature = kinetic / Double(keptStates) }
-    summary.meanAcceptance = acceptanceSum / Double(max(t, 1))
-    summary.acceptanceRate = Double(accepted) / Double(max(t, 1))
+    summary.meanAcceptance = adjusted ? acceptanceSum / Double(max(t, 1)) : 1
+    summary.acceptanceRate = adjusted ? Double(accepted) / Double(max(t, 1)) : 1
     return summary
+}
+
+/// ``runChain(integrator:field:state:random:schedule:progressInterval:progress:keep:)`` for an integrator chosen at
+/// run time: the scheme is selected once, outside the step loop, so the loop runs the concrete scheme.
+@inlinable
+public func runChain<F: GradientEstimator, R: RandomSource>(
+    integrator: inout AnyIntegrator, field: inout F, state: inout LangevinState<F.Scalar>, random: inout R,
+    schedule: ChainSchedule, progressInterval: Int = 0, progress: ((Int) -> Void)? = nil,
+    keep: (Int, borrowing LangevinState<F.Scalar>) -> Void
+) throws(DivergenceError<F.Scalar>) -> ChainSummary {
+    switch integrator {
+    case .eulerMaruyama(var i):
+        return try runChain(integrator: &i, field: &field, state: &state, random: &random, schedule: schedule,
+                            progressInterval: progressInterval, progress: progress, keep: keep)
+    case .mala(var i):
+        return try runChain(integrator: &i, field: &field, state: &state, random: &random, schedule: schedule,
+                            progressInterval: progressInterval, progress: progress, keep: keep)
+    case .splitting(var i):
+        return try runChain(integrator: &i, field: &field, state: &state, random: &random, schedule: schedule,
+                            progressInterval: progressInterval, progress: progress, keep: keep)
+    }
 }

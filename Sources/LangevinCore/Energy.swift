@@ -18,6 +18,10 @@ public protocol GradientEstimator {
     /// Whether `energyAndGradient` returns the exact U and ∇U (true) or a stochastic estimate (false).
     var isExact: Bool { get }
 
+    /// Whether a finite U at a finite x guarantees a finite ∇U (true for polynomial energies: if U ∼ |x|ᵏ is finite,
+    /// so is ∇U ∼ |x|ᵏ⁻¹). The integrators then skip the gradient's finiteness check; the default is false.
+    var gradientIsFiniteWhereEnergyIs: Bool { get }
+
     /// Writes ∇U(x) (or an estimate of it) into `gradient` and returns U(x) (or an estimate; NaN when unknown).
     ///
     /// - Precondition: `x.count == dimension`, `gradient.count == dimension`.
@@ -42,6 +46,10 @@ public protocol Energy: GradientEstimator {
 
 extension Energy {
     @inlinable public var isExact: Bool { true }
+}
+
+extension GradientEstimator {
+    @inlinable public var gradientIsFiniteWhereEnergyIs: Bool { false }
 }
 
 extension Energy {

@@ -59,9 +59,9 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
     @usableFromInline let sigma: Double
 
     /// Writes the move y = x − τ∇U(x) + σξ into the state's trial position (no ξ drawn when σ = 0) and returns
-    /// whether y is finite (accumulated in the same loop: v·0 is NaN exactly when v is not finite).
+    /// Σ yᵢ·0, accumulated in the same loop: 0 exactly when y is finite (v·0 is NaN when v is not finite).
     @inlinable @inline(__always)
-    func propose<S, R: RandomSource>(_ state: inout LangevinState<S>, random: inout R) -> Bool {
+    func propose<S, R: RandomSource>(_ state: inout LangevinState<S>, random: inout R) -> S {
         state.makeUnique()
         let n = state.dimension
         let x = state.x, g = state.g, y = state.trialX, xi = state.noise
@@ -81,18 +81,19 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
                 check += v * 0
             }
         }
-        return check == 0
+        return check
     }
 
     @inlinable @inline(__always)
     public func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
-        let finite = propose(&state, random: &random)
+        let check = propose(&state, random: &random)
         let n = state.dimension
         let u = field.energyAndGradient(at: UnsafeBufferPointer(start: state.trialX, count: n),
                                         gradient: UnsafeMutableBufferPointer(start: state.trialG, count: n))
-        try state.commitTrial(energy: u, exact: field.isExact, momentum: false, positionFinite: finite)
+        try state.commitTrial(energy: u, exact: field.isExact, momentum: false, positionCheck: check,
+                              gradientImpliedFinite: field.gradientIsFiniteWhereEnergyIs)
         return StepInfo(energy: u, gradientEvaluations: 1)
     }
 }
@@ -129,7 +130,7 @@ public struct MALA: LangevinIntegrator, Sendable {
     public func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
-        let proposedFinite = proposal.propose(&state, random: &random)
+        let proposedFinite = proposal.propose(&state, random: &random) == 0
         let temperature = parameters.temperature, tau = proposal.tau
         let n = state.dimension
         let x = state.x, g = state.g, y = state.trialX, gy = state.trialG

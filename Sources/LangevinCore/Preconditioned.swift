@@ -66,7 +66,7 @@ public struct PreconditionedEulerMaruyama<Scalar: BinaryFloatingPoint & Sendable
         initialised = true
         let u = field.energyAndGradient(at: UnsafeBufferPointer(start: y, count: n),
                                         gradient: UnsafeMutableBufferPointer(start: state.trialG, count: n))
-        try state.commitTrial(energy: u, exact: field.isExact, momentum: false, positionFinite: check == 0)
+        try state.commitTrial(energy: u, exact: field.isExact, momentum: false, positionCheck: check)
         return StepInfo(energy: u, gradientEvaluations: 1)
     }
 }

@@ -124,7 +124,8 @@ public struct SplittingIntegrator: LangevinIntegrator, Sendable {
                                         gradient: UnsafeMutableBufferPointer(start: g, count: n))
             evaluations += 1
         }
-        try state.commitTrial(energy: u, exact: field.isExact, momentum: true)
+        try state.commitTrial(energy: u, exact: field.isExact, momentum: true,
+                              gradientImpliedFinite: field.gradientIsFiniteWhereEnergyIs)
         return StepInfo(energy: u, gradientEvaluations: evaluations)
     }
 }

@@ -148,22 +148,32 @@ public struct LangevinState<Scalar: BinaryFloatingPoint & Sendable>: @unchecked 
     }
 
     /// Checks the trial buffers; if all finite, makes them current, else throws and leaves the state as it was.
+    ///
+    /// `positionCheck` is Σ yᵢ·0 accumulated by the caller while it wrote the trial position (0 exactly when every yᵢ
+    /// is finite; pass nil to have it computed here). The fast path adds the gradient's and the energy's x·0 terms and
+    /// tests one number; only a failure looks for the culprit.
     @inlinable @inline(__always)
-    mutating func commitTrial(energy u: Double, exact: Bool, momentum: Bool, positionFinite: Bool? = nil)
+    mutating func commitTrial(energy u: Double, exact: Bool, momentum: Bool, positionCheck: Scalar? = nil,
+                              gradientImpliedFinite: Bool = false)
         throws(DivergenceError<Scalar>)
     {
-        if positionFinite == false {
-            throw DivergenceError(step: _stepCount + 1, quantity: "position", lastFiniteState: self)
-        }
-        if let quantity = nonFiniteTrialQuantity(energy: u, exact: exact, momentum: momentum,
-                                                 positionChecked: positionFinite != nil) {
+        let d = dimension
+        var acc: Scalar = positionCheck ?? 0
+        if positionCheck == nil { for i in 0..<d { acc += trialX[i] * 0 } }
+        if momentum { for i in 0..<d { acc += trialP[i] * 0 } }
+        // A finite energy at a finite position implies a finite gradient for some energies (they say so).
+        if !(gradientImpliedFinite && exact) { for i in 0..<d { acc += trialG[i] * 0 } }
+        let energyOK = exact ? u * 0 == 0 : !u.isInfinite
+        guard acc == 0, energyOK else {
+            let quantity = nonFiniteTrialQuantity(energy: u, exact: exact, momentum: momentum, positionChecked: false)
+                ?? "position"
             throw DivergenceError(step: _stepCount + 1, quantity: quantity, lastFiniteState: self)
         }
         swap(&x, &trialX)
         swap(&g, &trialG)
         if momentum { swap(&p, &trialP) }
         _energy = u
-        _stepCount += 1
+        _stepCount &+= 1
     }
 }
 

@@ -320,6 +320,16 @@ public enum BuiltinPotential: Energy, Sendable, Equatable {
         }
     }
 
+    /// True for the polynomial potentials (harmonic, quartic, double wells, Rosenbrock): there a finite U at a finite
+    /// x bounds |x| and so the gradient, one degree lower. False for Müller–Brown (exponentials), the mixture
+    /// (log-sum-exp) and Lennard-Jones (r⁻¹³ can overflow where r⁻¹² does not).
+    @inlinable public var gradientIsFiniteWhereEnergyIs: Bool {
+        switch self {
+        case .harmonic, .quartic, .doubleWell1D, .doubleWell, .rosenbrock: true
+        case .muellerBrown, .gaussianMixture, .lennardJones: false
+        }
+    }
+
     @inlinable @inline(__always)
     public func energyAndGradient(
         at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>

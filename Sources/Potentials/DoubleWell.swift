@@ -13,6 +13,9 @@ import LangevinCore
 /// Known exactly: ⟨x⟩ = 0 at every T by the symmetry x → −x. ⟨x²⟩ has no elementary closed form (it involves
 /// parabolic-cylinder functions); compute it by quadrature where needed.
 public struct DoubleWell1D: Energy, Sendable, Equatable {
+    /// Polynomial: a finite U at a finite x implies a finite ∇U (one degree lower).
+    @inlinable public var gradientIsFiniteWhereEnergyIs: Bool { true }
+
     public typealias Scalar = Double
 
     /// h, the barrier height.
@@ -71,6 +74,9 @@ public struct DoubleWell1D: Energy, Sendable, Equatable {
 /// quadrature. ``exactMoments(temperature:)`` reports the means only, because the variance array is all-or-nothing;
 /// Var(y) = T/k_y is stated here for tests that want it.
 public struct DoubleWell2D: Energy, Sendable, Equatable {
+    /// Polynomial: a finite U at a finite x implies a finite ∇U (one degree lower).
+    @inlinable public var gradientIsFiniteWhereEnergyIs: Bool { true }
+
     public typealias Scalar = Double
 
     /// h, the barrier height along x.

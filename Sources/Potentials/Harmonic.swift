@@ -11,6 +11,9 @@ import LangevinCore
 /// Known exactly at every temperature T ≥ 0: π_T is the product of normals N(cᵢ, T/kᵢ), so
 /// ⟨xᵢ⟩ = cᵢ, Var(xᵢ) = T/kᵢ, and ⟨U⟩ = dT/2 (equipartition).
 public struct Harmonic: Energy, Sendable, Equatable {
+    /// Polynomial: a finite U at a finite x implies a finite ∇U (one degree lower).
+    @inlinable public var gradientIsFiniteWhereEnergyIs: Bool { true }
+
     public typealias Scalar = Double
 
     /// kᵢ, one per coordinate.

@@ -24,6 +24,9 @@ import LangevinCore
 ///
 /// At a = T = 1, ⟨x²⟩ = 2Γ(3/4)/Γ(1/4) ≈ 0.675978240067. (⟨a xᵢ⁴⟩ = T is the virial identity ⟨xᵢ ∂ᵢU⟩ = T.)
 public struct Quartic: Energy, Sendable, Equatable {
+    /// Polynomial: a finite U at a finite x implies a finite ∇U (one degree lower).
+    @inlinable public var gradientIsFiniteWhereEnergyIs: Bool { true }
+
     public typealias Scalar = Double
 
     /// The coefficient a > 0.

@@ -18,6 +18,9 @@ import LangevinCore
 ///
 /// (Var(y) = E[Var(y | x)] + Var(x²), and Var(x²) = 2v² + 4a²v for x ∼ N(a, v).) The density is proper for all b > 0.
 public struct Rosenbrock: Energy, Sendable, Equatable {
+    /// Polynomial: a finite U at a finite x implies a finite ∇U (one degree lower).
+    @inlinable public var gradientIsFiniteWhereEnergyIs: Bool { true }
+
     public typealias Scalar = Double
 
     /// a, the x coordinate of the minimum.
