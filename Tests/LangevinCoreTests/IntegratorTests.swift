@@ -164,6 +164,30 @@ struct ChainTests {
         return (nil, kept)
     }
 
+    @Test("A non-finite gradient at a finite energy is caught and named")
+    func nonFiniteGradient() throws {
+        // U = √|x| is finite at 0 but its gradient is not; a T = 0 step from x = 0.25 with h = 0.25 lands on 0.
+        var field = ClosureEnergy(
+            variables: ["x"], energy: { x in abs(x[0]).squareRoot() },
+            gradient: { x, g in
+                g[0] = x[0] == 0 ? .infinity : (x[0] > 0 ? 1 : -1) * 0.5 / abs(x[0]).squareRoot()
+                return abs(x[0]).squareRoot()
+            })
+        var state = try LangevinState(position: [0.25], field: &field)
+        var random = ScriptedRandom(gaussians: [0])
+        let em = try EulerMaruyama(LangevinParameters(timeStep: 0.25, temperature: 0))
+        let result = Result { () throws(DivergenceError<Double>) -> StepInfo in
+            try em.step(&state, field: &field, random: &random)
+        }
+        guard case .failure(let error) = result else {
+            Issue.record("expected a divergence")
+            return
+        }
+        #expect(error.quantity == "gradient")
+        #expect(error.step == 1)
+        #expect(error.lastFiniteState.position == [0.25])
+    }
+
     @Test("Thinning keeps steps burnIn + k·thin; counts add up")
     func thinning() throws {
         var field = Quadratic(k: 1, dimension: 1)
