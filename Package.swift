@@ -48,6 +48,8 @@ let package = Package(
                           path: "Examples/double-well-histogram"),
         .executableTarget(name: "integrator-bias", dependencies: ["LangevinCore", "GSLSupport", "Potentials"],
                           path: "Examples/integrator-bias"),
+        .executableTarget(name: "sgld-mnist", dependencies: ["LangevinCore", "GSLSupport", "NeuralEnergy"],
+                          path: "Examples/sgld-mnist"),
 
         // Benchmarks (release build: `make bench`).
         .target(name: "W1Reference", path: "Benchmarks/W1Reference", linkerSettings: [.linkedLibrary("gsl")]),

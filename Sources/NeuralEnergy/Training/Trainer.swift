@@ -107,9 +107,10 @@ public final class Trainer {
             return try sgdStep(eta: c.schedule.stepSize(at: t))
         }
         if isWarmStart(t) {
-            // The warm start's SGD decays its step by a cosine over the warm start (as tuned SGD does).
+            // Constant, or decayed by a cosine over the warm start.
             let warmSteps = Double(c.warmStartEpochs * stepsPerEpoch)
-            return try sgdStep(eta: c.warmStartStepSize * 0.5 * (_cos(Double.pi * Double(t) / warmSteps) + 1))
+            let decay = c.warmStartCosine ? 0.5 * (_cos(Double.pi * Double(t) / warmSteps) + 1) : 1
+            return try sgdStep(eta: c.warmStartStepSize * decay)
         }
         if t == c.warmStartEpochs * stepsPerEpoch && c.warmStartEpochs > 0 && state.hasMomentum {
             // Leaving the warm start: the sampler starts from rest (underdamped) or without momenta.

@@ -80,6 +80,8 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var warmStartEpochs: Int
     /// SGD's step during the warm start.
     public var warmStartStepSize: Double
+    /// Whether the warm start decays its step by a cosine (to 0 at the end of the warm start) or keeps it constant.
+    public var warmStartCosine: Bool = false
     /// Steps between kept samples after burn-in.
     public var thin: Int
     /// μ for sgd and sghmc.
