@@ -62,9 +62,11 @@ struct Check: ParsableCommand {
             report = try checker.run(samples, target: target)
             let header = "\(resolved.label), \(outcome.integratorName), dt=\(sampling.dt), T=\(sampling.temperature), "
                 + "\(sampling.chains) chains x \(outcome.chains[0].count) kept draws, seed \(sampling.seed)"
+            let monitors = temperatureMonitors(resolved, outcome)
             switch format {
             case .table:
                 print(header)
+                print(monitors)
                 print(report.renderTable())
             case .json:
                 let encoder = JSONEncoder()
@@ -78,6 +80,28 @@ struct Check: ParsableCommand {
             throw fail("cannot encode the report: \(error)")
         }
         if !report.passed { throw ExitCode(1) }
+    }
+
+    /// Kinetic (underdamped schemes) and configurational temperature estimates of the kept draws, and the mean
+    /// Metropolis acceptance (MALA): at equilibrium both temperatures estimate T.
+    func temperatureMonitors(_ resolved: ResolvedEnergy, _ outcome: SamplingOutcome) -> String {
+        var parts: [String] = []
+        let kinetic = outcome.chains.map(\.summary.kineticTemperature).filter { !$0.isNaN }
+        if !kinetic.isEmpty { parts.append("kinetic temperature \(rounded(kinetic.reduce(0, +) / Double(kinetic.count)))") }
+        // Configurational temperature ⟨|∇U|²⟩/⟨∇²U⟩ on up to 2000 evenly spaced kept draws.
+        let rows = outcome.chains.flatMap { c in (0..<c.count).map { c.positionRow($0) } }
+        let stride = max(1, rows.count / 2000)
+        let picked = Swift.stride(from: 0, to: rows.count, by: stride).map { rows[$0] }
+        let configurational: Double = switch resolved {
+        case .builtin(let p): TemperatureMonitor.configurational(p, positions: picked)
+        case .expression(let e): TemperatureMonitor.configurational(e, positions: picked)
+        }
+        parts.append("configurational temperature \(rounded(configurational))")
+        if outcome.integratorName == "mala" {
+            let a = outcome.chains.map(\.summary.meanAcceptance).reduce(0, +) / Double(outcome.chains.count)
+            parts.append("mean acceptance \(rounded(a))")
+        }
+        return "monitors: " + parts.joined(separator: ", ")
     }
 
     /// The exact reference: closed form for harmonic wells, quadrature in one or two dimensions, else moments only

@@ -28,6 +28,26 @@ struct SampleCheckTests {
         #expect(try String(contentsOfFile: dir + "/c.csv", encoding: .utf8) != textA)
     }
 
+    @Test("The same seed gives the same bytes on one core as on all of them",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset")))
+    func threadCountIndependence() throws {
+        let dir = CLI.temporaryDirectory("threads")
+        let args = ["sample", "--potential", "mueller-brown", "--integrator", "obabo", "--steps", "5000", "--thin", "50",
+                    "--chains", "6", "--seed", "9"]
+        let all = try CLI.run(args + ["--output", dir + "/all.csv"])
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+        p.arguments = ["-c", "0", CLI.executable] + args + ["--output", dir + "/one.csv"]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(all.status == 0 && p.terminationStatus == 0)
+        let a = try Data(contentsOf: URL(fileURLWithPath: dir + "/all.csv"))
+        let b = try Data(contentsOf: URL(fileURLWithPath: dir + "/one.csv"))
+        #expect(a == b)
+        #expect(a.count > 1000)
+    }
+
     @Test("Expressions name their columns; overdamped schemes write no momenta; cmdstan format")
     func expressionColumns() throws {
         let dir = CLI.temporaryDirectory("expr")

@@ -231,3 +231,17 @@ struct ChainTests {
         #expect(a[0].count == 10 && a[0].hasMomentum)
     }
 }
+
+@Suite("Temperature monitors")
+struct MonitorTests {
+    @Test("Configurational temperature ⟨|∇U|²⟩/⟨∇²U⟩ is exact on a quadratic well for any set of points")
+    func configurational() {
+        // U = k|x|²/2: |∇U|² = k²|x|², ∇²U = d·k, so the estimate is k·mean|x|²/d.
+        let points: [[Double]] = [[1, 2], [-0.5, 0.3], [0.1, -1.7]]
+        let k = 2.5
+        let estimate = TemperatureMonitor.configurational(Quadratic(k: k, dimension: 2), positions: points)
+        let expected = k * points.map { $0[0] * $0[0] + $0[1] * $0[1] }.reduce(0, +) / Double(points.count) / 2
+        #expect(abs(estimate - expected) < 1e-6 * expected)
+        #expect(abs(TemperatureMonitor.kinetic(momentum: [1.0, 3.0], mass: 2) - 2.5) < 1e-15)
+    }
+}
