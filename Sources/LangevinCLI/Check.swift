@@ -88,9 +88,9 @@ struct Check: ParsableCommand {
         var parts: [String] = []
         let kinetic = outcome.chains.map(\.summary.kineticTemperature).filter { !$0.isNaN }
         if !kinetic.isEmpty { parts.append("kinetic temperature \(rounded(kinetic.reduce(0, +) / Double(kinetic.count)))") }
-        // Configurational temperature ⟨|∇U|²⟩/⟨∇²U⟩ on up to 2000 evenly spaced kept draws.
+        // Configurational temperature ⟨|∇U|²⟩/⟨∇²U⟩ on up to 20 000 evenly spaced kept draws.
         let rows = outcome.chains.flatMap { c in (0..<c.count).map { c.positionRow($0) } }
-        let stride = max(1, rows.count / 2000)
+        let stride = max(1, rows.count / 20_000)
         let picked = Swift.stride(from: 0, to: rows.count, by: stride).map { rows[$0] }
         let configurational: Double = switch resolved {
         case .builtin(let p): TemperatureMonitor.configurational(p, positions: picked)
