@@ -136,7 +136,12 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
             throw .invalidParameter("warm-start step size must be > 0, got \(warmStartStepSize)")
         }
         guard thin >= 1 else { throw .invalidParameter("--thin must be ≥ 1, got \(thin)") }
-        guard momentum >= 0, momentum < 1 else { throw .invalidParameter("--momentum must be in [0, 1), got \(momentum)") }
+        guard momentum.isFinite, momentum >= 0, momentum < 1 else {
+            throw .invalidParameter("--momentum must be in [0, 1), got \(momentum)")
+        }
+        guard sampler != .sghmc || momentum > 0 else {
+            throw .invalidParameter("sghmc needs --momentum in (0, 1): μ = e^{−γh} = 0 would mean infinite friction")
+        }
     }
 }
 
