@@ -27,7 +27,7 @@ struct EnergyOptions: ParsableArguments {
         default: break
         }
         if energy != nil && !settings.isEmpty { throw ValidationError("--set applies to --potential only") }
-        if potential == nil && variables != nil { }
+        if potential != nil && variables != nil { throw ValidationError("--variables applies to --energy only") }
     }
 
     /// Parses the `--set` pairs.

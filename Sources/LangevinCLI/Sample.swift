@@ -33,7 +33,7 @@ struct Sample: ParsableCommand {
         do {
             let resolved = try energy.resolve()
             // Open the outputs first: an unwritable path fails before any work.
-            let writer = try SampleWriter(path: output, format: format == .cmdstan ? .cmdstan : .plain,
+            let writer = try SampleWriter(path: output, kind: format == .cmdstan ? .cmdstan : .plain,
                                           chains: sampling.chains)
             var xyzWriter: XYZTrajectoryWriter? = nil
             if let xyz {

@@ -20,10 +20,6 @@ struct SampleWriter {
         }
     }
 
-    init(path: String, format: Kind, chains: Int) throws(LangevinError) {
-        try self.init(path: path, kind: format, chains: chains)
-    }
-
     func write(_ outcome: SamplingOutcome, temperature: Double) throws(LangevinError) {
         let names = outcome.variableNames
         let momentumNames = outcome.usesMomentum ? names.map { "p_\($0)" } : []

@@ -121,9 +121,7 @@ public final class Trainer {
         let eta = c.schedule.stepSize(at: ts)
         let temperature = c.schedule.isExploring(at: ts) ? 0 : c.temperature
         switch c.sampler {
-        case .sgd:
-            fatalError("handled above")
-        case .sgld:
+        case .sgd, .sgld:   // (sgd returned above)
             let em = try! EulerMaruyama(LangevinParameters(timeStep: eta, temperature: temperature))
             return try em.step(&state, field: &energy, random: &random)
         case .psgld:
