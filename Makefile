@@ -8,7 +8,7 @@ OUT        ?= out
 DATA       ?= data
 APT_PKGS   := libgsl-dev libopenblas-dev libpng-dev zlib1g-dev pkg-config gnuplot-nox dataset-fashion-mnist python3-pip
 
-.PHONY: all deps build data run test test-fast test-long bench clean
+.PHONY: all deps build data run test bench clean
 
 all: build
 
@@ -44,11 +44,8 @@ test: deps
 	$(SWIFT) build -c release -Xswiftc -enable-testing --product langevin
 	LANGEVIN_BIN=$(abspath .build/release/langevin) $(SWIFT) test -c release -Xswiftc -enable-testing
 
-# Long statistical runs (more seeds, larger samples) kept out of the default suite.
-test-long: deps
-	LANGEVIN_LONG_TESTS=1 $(SWIFT) test -c release -Xswiftc -enable-testing
-
-# Speed against the C-over-GSL reference loop, measured in the same run.
+# Speed against the C-over-GSL reference loop, measured in the same run. Networks and PyTorch peers too:
+#   make bench BENCH_ARGS="--workloads all --python /path/to/venv/bin/python --peers ../shared/bench/peers"
 bench: deps
 	$(SWIFT) build -c release --product langevin-bench
 	.build/release/langevin-bench $(BENCH_ARGS)
