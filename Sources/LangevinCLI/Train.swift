@@ -115,7 +115,10 @@ struct Train: ParsableCommand {
         bar.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
         try writeReport(outcome, config: config, train: train, test: test, seconds: seconds)
-        if let d = outcome.diverged { printError("warning: \(d)") }
+        if let d = outcome.diverged {
+            // The report (with "diverged" set) is written; the exit status still tells scripts the run failed.
+            throw LangevinError(.diverged, "\(d); the report in \(output) covers the steps before it")
+        }
     }
 
     /// The OOD set: as named, or by default Fashion-MNIST for MNIST-like data and MNIST-5k for Fashion-MNIST.
@@ -167,12 +170,22 @@ struct Train: ParsableCommand {
                 diagrams.insert(ReliabilityDiagram(label: other.label, bins: r.reliability), at: 0)
             }
         }
+        // A figure that cannot be drawn (e.g. no finished epoch before a divergence) is a warning, never a lost report.
         var plots: [String] = []
-        for outcome in [try plotter.confidence(runs), try plotter.trainingLoss([o.curve]),
-                        try plotter.weights(o.weightTraces), try plotter.reliability(diagrams)] {
-            switch outcome {
-            case .written(let path): plots.append((path as NSString).lastPathComponent)
-            case .skipped(let warning): printError("warning: \(warning)")
+        let figures: [(String, () throws(LangevinError) -> PlotOutcome)] = [
+            ("confidence", { () throws(LangevinError) in try plotter.confidence(runs) }),
+            ("training loss", { () throws(LangevinError) in try plotter.trainingLoss([o.curve]) }),
+            ("weights", { () throws(LangevinError) in try plotter.weights(o.weightTraces) }),
+            ("reliability", { () throws(LangevinError) in try plotter.reliability(diagrams) }),
+        ]
+        for (name, draw) in figures {
+            do {
+                switch try draw() {
+                case .written(let path): plots.append((path as NSString).lastPathComponent)
+                case .skipped(let warning): printError("warning: \(warning)")
+                }
+            } catch {
+                printError("warning: no \(name) plot: \(error.message)")
             }
         }
         try ReportWriter.write(report, to: output, plots: plots)
