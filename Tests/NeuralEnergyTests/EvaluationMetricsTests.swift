@@ -140,3 +140,18 @@ import Testing
         #expect(d.aurocMutualInformation > 0.5)
     }
 }
+
+@Suite struct WeightStatisticsTests {
+    @Test("The 99th-percentile |w| by selection equals the sorted value (ties, signs, several sizes)",
+          arguments: [1, 2, 7, 100, 1001, 40_000])
+    func quantileBySelection(_ n: Int) throws {
+        var g = SplitMix64(seed: UInt64(n))
+        // Values on a coarse grid so that ties are common.
+        let w = (0..<n).map { _ in Float(Int(g.next() % 41) - 20) / 8 }
+        let sorted = w.map { abs($0) }.sorted()
+        let rank = Int((0.99 * Double(n)).rounded(.up))
+        let expected = sorted[max(0, min(n - 1, rank - 1))]
+        let stats = try WeightStatistics(x: 0, weights: w)
+        #expect(stats.absQuantile99 == Double(expected))
+    }
+}
