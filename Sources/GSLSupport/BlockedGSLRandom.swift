@@ -49,6 +49,41 @@ public final class BlockedGSLRandom: RandomSource {
         fillBlocks(buffer, standardDeviation: standardDeviation) { g, b, s in g.fillGaussian(b, standardDeviation: s) }
     }
 
+    /// Block b is filled by generator b and then handed to `body`, on the same thread, in parallel over blocks.
+    public func fillGaussian<S: BinaryFloatingPoint>(
+        _ buffer: UnsafeMutableBufferPointer<S>, standardDeviation: Double, thenReduce body: (Range<Int>) -> S
+    ) -> S {
+        let k = generators.count
+        guard k > 1, buffer.count >= parallelThreshold else {
+            var source = generators[0]
+            source.fillGaussian(generic: buffer, standardDeviation: standardDeviation)
+            return body(0..<buffer.count)
+        }
+        let blockSize = (buffer.count + k - 1) / k
+        return withUnsafeTemporaryAllocation(of: S.self, capacity: k) { partial in
+            partial.initialize(repeating: 0)
+            let run = { (b: Int) in
+                let lower = min(b * blockSize, buffer.count)
+                let upper = min(lower + blockSize, buffer.count)
+                let block = UnsafeMutableBufferPointer(rebasing: buffer[lower..<upper])
+                var source = self.generators[b]
+                source.fillGaussian(generic: block, standardDeviation: standardDeviation)
+                partial[b] = body(lower..<upper)
+            }
+            if let executor {
+                executor(k, run)
+            } else {
+                withoutActuallyEscaping(run) { run in
+                    let box = UncheckedRun(run: run)
+                    DispatchQueue.concurrentPerform(iterations: k) { b in box.run(b) }
+                }
+            }
+            var total: S = 0
+            for b in 0..<k { total += partial[b] }
+            return total
+        }
+    }
+
     private func fillBlocks<S>(
         _ buffer: UnsafeMutableBufferPointer<S>, standardDeviation: Double,
         _ fill: (GSLRandom, UnsafeMutableBufferPointer<S>, Double) -> Void
@@ -84,6 +119,9 @@ public final class BlockedGSLRandom: RandomSource {
 private struct UncheckedBuffer<S>: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<S>
     let generators: [GSLRandom]
+}
+private struct UncheckedRun: @unchecked Sendable {
+    let run: (Int) -> Void
 }
 private struct UncheckedFill<S>: @unchecked Sendable {
     let fill: (GSLRandom, UnsafeMutableBufferPointer<S>, Double) -> Void

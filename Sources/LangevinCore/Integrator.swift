@@ -67,7 +67,19 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
         let x = state.x, g = state.g, y = state.trialX, xi = state.noise
         let hs = S(tau)
         var check: S = 0
-        if sigma > 0 {
+        if sigma > 0 && n >= 4096 {
+            // Large states (networks): the noise is applied block by block as it is drawn, on the source's threads.
+            check = random.fillGaussian(UnsafeMutableBufferPointer(start: xi, count: n), standardDeviation: sigma) {
+                range in
+                var c: S = 0
+                for i in range {
+                    let v = x[i] - hs * g[i] + xi[i]
+                    y[i] = v
+                    c += v * 0
+                }
+                return c
+            }
+        } else if sigma > 0 {
             random.fillGaussian(generic: UnsafeMutableBufferPointer(start: xi, count: n), standardDeviation: sigma)
             for i in 0..<n {
                 let v = x[i] - hs * g[i] + xi[i]

@@ -13,6 +13,14 @@ public protocol RandomSource {
     mutating func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Double>, standardDeviation: Double)
     /// Fills `buffer` with independent N(0, σ²) draws rounded to single precision, in stream order.
     mutating func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Float>, standardDeviation: Double)
+
+    /// Fills `buffer` with N(0, σ²) draws exactly as ``fillGaussian(generic:standardDeviation:)`` would, and calls
+    /// `body(range)` on consecutive ranges that cover the buffer, each after its draws are in place; returns the sum
+    /// of the results in range order. A source that fills blocks in parallel may call `body` concurrently for
+    /// disjoint ranges, so `body` must only write inside its range. Integrators use it to apply the noise while it is
+    /// still in cache, on all the source's threads.
+    mutating func fillGaussian<S: BinaryFloatingPoint>(
+        _ buffer: UnsafeMutableBufferPointer<S>, standardDeviation: Double, thenReduce body: (Range<Int>) -> S) -> S
 }
 
 extension RandomSource {
@@ -23,6 +31,14 @@ extension RandomSource {
     @inlinable
     public mutating func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Float>, standardDeviation: Double) {
         for i in buffer.indices { buffer[i] = Float(standardDeviation * nextGaussian()) }
+    }
+
+    @inlinable
+    public mutating func fillGaussian<S: BinaryFloatingPoint>(
+        _ buffer: UnsafeMutableBufferPointer<S>, standardDeviation: Double, thenReduce body: (Range<Int>) -> S
+    ) -> S {
+        fillGaussian(generic: buffer, standardDeviation: standardDeviation)
+        return body(0..<buffer.count)
     }
 
     /// Fills a buffer of either precision (dispatches to the concrete fills above).
