@@ -47,6 +47,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp("Write a checkpoint every N steps.", valueName: "N"))
     var checkpointEvery: Int?
     @Flag(help: "Continue from DIR/checkpoint.bin.") var resume = false
+    @Flag(name: .customLong("save-weights"),
+          help: "Append each kept sample's weights to DIR/weights.f32 (Float32 rows of all parameters).")
+    var saveWeights = false
     @Option(help: ArgumentHelp("An earlier run's folder to plot beside this one (e.g. SGD).", valueName: "DIR"))
     var compare: String?
 
@@ -105,6 +108,10 @@ struct Train: ParsableCommand {
             } else {
                 printError("no checkpoint in \(output): starting from the beginning")
             }
+        }
+        if saveWeights {
+            trainer.weightFile = try WeightSampleFile(path: output + "/weights.f32", dimension: trainer.parameterCount,
+                                                      keepRows: trainer.samplesKept)
         }
         let bar = ProgressBar(total: trainer.totalSteps, label: "training")
         var shown = trainer.stepsDone

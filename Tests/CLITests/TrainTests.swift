@@ -93,11 +93,11 @@ struct TrainTests {
         let common = ["train", "--data", dir + "/digits.csv", "--model", "cnn", "--sampler", "sgld", "--epochs", "6",
                       "--batch-size", "20", "--warm-start-epochs", "1", "--burn-in-epochs", "2", "--thin", "3",
                       "--ood", "none", "--seed", "11"]
-        let whole = try CLI.run(common + ["--output", dir + "/whole"])
+        let whole = try CLI.run(common + ["--output", dir + "/whole", "--save-weights"])
         #expect(whole.status == 0, "\(whole.stderr)")
 
         let checkpoint = dir + "/killed/checkpoint.bin"
-        let p = try CLI.start(common + ["--output", dir + "/killed", "--checkpoint-every", "7"])
+        let p = try CLI.start(common + ["--output", dir + "/killed", "--checkpoint-every", "7", "--save-weights"])
         let deadline = Date().addingTimeInterval(120)
         while !FileManager.default.fileExists(atPath: checkpoint) && p.isRunning && Date() < deadline {
             usleep(2000)
@@ -105,7 +105,8 @@ struct TrainTests {
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         #expect(FileManager.default.fileExists(atPath: checkpoint), "no checkpoint before the run ended")
-        let resumed = try CLI.run(common + ["--output", dir + "/killed", "--checkpoint-every", "7", "--resume"])
+        let resumed = try CLI.run(common + ["--output", dir + "/killed", "--checkpoint-every", "7", "--resume",
+                                            "--save-weights"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("resumed from"))
 
@@ -121,6 +122,13 @@ struct TrainTests {
         let a = try Data(contentsOf: URL(fileURLWithPath: dir + "/whole/confidence.json"))
         let b = try Data(contentsOf: URL(fileURLWithPath: dir + "/killed/confidence.json"))
         #expect(a == b)
+        // The saved weights too: one Float32 row per kept sample, the same bytes.
+        let wa = try Data(contentsOf: URL(fileURLWithPath: dir + "/whole/weights.f32"))
+        let wb = try Data(contentsOf: URL(fileURLWithPath: dir + "/killed/weights.f32"))
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/whole/report.json"))) as! [String: Any]
+        let kept = report["samples_averaged"] as? Int ?? -1
+        #expect(wa.count == kept * 909_770 * 4)
+        #expect(wa == wb)
 
         // A corrupt checkpoint and one from other settings are refused with a clear error.
         var bytes = try Data(contentsOf: URL(fileURLWithPath: checkpoint))

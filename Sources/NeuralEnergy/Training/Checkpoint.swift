@@ -121,6 +121,7 @@ extension Trainer {
     /// Writes the complete state (weights, momenta, gradient, sampler state, generator states, data order,
     /// schedule position, accumulators and logs) atomically to `path`.
     public func writeCheckpoint(to path: String) throws(LangevinError) {
+        try weightFile?.sync()
         let header = CheckpointHeader(
             version: CheckpointHeader.currentVersion, configuration: configuration, stepsDone: stepsDone,
             energy: state.energy, stepCount: state.stepCount, hasMomentum: state.hasMomentum,
@@ -175,4 +176,7 @@ extension Trainer {
         epochEnergyCount = header.epochEnergyCount
         samplingSeconds = header.samplingSeconds
     }
+
+    /// Samples kept so far (the rows a weight file must hold).
+    public var samplesKept: Int { testAccumulator.samplesAveraged }
 }

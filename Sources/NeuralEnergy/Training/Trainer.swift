@@ -58,10 +58,14 @@ public final class Trainer {
     var divergence: String?
     var samplingSeconds = 0.0
     var evaluationBuffer: [Float]
+    /// Where kept samples' weights go (nil: not saved).
+    public var weightFile: WeightSampleFile?
     let orderScheme = try! SplittingScheme("OBA")
     let underdampedScheme = try! SplittingScheme("BAOAB")
 
     public var stepsPerEpoch: Int { energy.batchesPerEpoch }
+    /// The number of network parameters d.
+    public var parameterCount: Int { network.parameterCount }
     public var totalSteps: Int { configuration.epochs * stepsPerEpoch }
 
     public init(configuration: TrainingConfiguration, data: TrainingData) throws(LangevinError) {
@@ -193,6 +197,12 @@ public final class Trainer {
 
     /// Adds the current weights' predictions to the posterior-predictive accumulators.
     func keepSample() throws(LangevinError) {
+        if let weightFile {
+            let written: Result<Void, LangevinError> = state.withPosition { w in
+                do throws(LangevinError) { try weightFile.append(w); return .success(()) } catch { return .failure(error) }
+            }
+            try written.get()
+        }
         let p = probabilities(data.test)
         try testAccumulator.add(probabilities: p, rows: 0..<data.test.count)
         try testAccumulator.finishSample()
