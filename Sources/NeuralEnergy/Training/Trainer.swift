@@ -111,8 +111,9 @@ public final class Trainer {
             return try sgdStep(eta: c.schedule.stepSize(at: t))
         }
         if isWarmStart(t) {
-            // Constant, or decayed by a cosine over the warm start.
-            let warmSteps = Double(c.warmStartEpochs * stepsPerEpoch)
+            // Constant, or decayed by the cosine of an SGD run over the whole budget (the sampler then takes the
+            // last epochs over from SGD's tail, instead of SGD's schedule being squeezed into the warm start).
+            let warmSteps = Double(c.epochs * stepsPerEpoch)
             let decay = c.warmStartCosine ? 0.5 * (_cos(Double.pi * Double(t) / warmSteps) + 1) : 1
             return try sgdStep(eta: c.warmStartStepSize * decay)
         }
