@@ -10,13 +10,7 @@ import Potentials
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sample exp(-U/T) and check the draws against the exact Boltzmann distribution.",
-        discussion: """
-            The reference is the closed form where one exists (harmonic wells), else GSL quadrature for energies in
-            one or two dimensions. Checks: Kolmogorov-Smirnov and chi-squared on each marginal (thinned by 2x the
-            integrated autocorrelation time), moment z-scores with standard errors from the effective sample size,
-            split R-hat across chains, and a kernel Stein discrepancy as a figure. Holm's procedure holds the
-            family-wise error rate at --alpha. Exit status: 0 all checks passed, 1 a check failed, 2 an error.
-            """)
+        discussion: "The reference is the closed form where one exists (harmonic wells), else GSL quadrature for energies in one or two dimensions. Checks: Kolmogorov-Smirnov and chi-squared on each marginal (thinned by 2x the integrated autocorrelation time), moment z-scores with standard errors from the effective sample size, split R-hat across chains, and a kernel Stein discrepancy as a figure. Holm's procedure holds the family-wise error rate at --alpha. Exit status: 0 all checks passed, 1 a check failed, 2 an error.")
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
 

@@ -9,10 +9,7 @@ struct Langevin: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "langevin",
         abstract: "Langevin-dynamics sampling of toy potentials and network posteriors, with Boltzmann checks.",
-        discussion: """
-            Temperature is kT in the units of the energy; the target density is exp(-U/T)/Z.
-            Exit status: 0 success (for `check`: every check passed), 1 a check failed, 2 an error.
-            """,
+        discussion: "Temperature is kT in the units of the energy; the target density is exp(-U/T)/Z. Exit status: 0 success (for `check`: every check passed), 1 a check failed, 2 an error.",
         version: "0.1.0",
         subcommands: [Sample.self, Check.self, Train.self, Potentials.self])
 }

@@ -9,14 +9,7 @@ import NeuralEnergy
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sample a network's posterior on MNIST-style data and report accuracy, calibration and OOD detection.",
-        discussion: """
-            The energy is U(w) = (N/B) * sum_batch NLL(w) + (lambda/2)|w|^2 and the target exp(-U/T); T = 1 is the
-            Bayesian posterior, T < 1 a cold posterior. SGLD steps w <- w - h grad U + sqrt(2 h T) xi, so --step-size
-            is h in units of 1/|grad U| (an SGD learning rate on the mean loss is h*N). Defaults depend on the
-            sampler and are printed at the start. Writes DIR/report.json, DIR/report.md and PNG plots.
-            Checkpoints (--checkpoint-every steps) go to DIR/checkpoint.bin; --resume continues from it and gives the
-            same results as an uninterrupted run (timings aside).
-            """)
+        discussion: "The energy is U(w) = (N/B) * sum_batch NLL(w) + (lambda/2)|w|^2 and the target exp(-U/T); T = 1 is the Bayesian posterior, T < 1 a cold posterior. SGLD steps w <- w - h grad U + sqrt(2 h T) xi, so --step-size is h in units of 1/|grad U| (an SGD learning rate on the mean loss is h*N). Defaults depend on the sampler and are printed at the start. Writes DIR/report.json, DIR/report.md and PNG plots. Checkpoints (--checkpoint-every steps) go to DIR/checkpoint.bin; --resume continues from it and gives the same results as an uninterrupted run (timings aside).")
 
     @Option(help: ArgumentHelp("mnist-5k, fashion-mnist, an IDX folder, or a CSV digit file.", valueName: "DATA"))
     var data: String
@@ -30,14 +23,14 @@ struct Train: ParsableCommand {
     @Option(help: "Epochs (default: sampler- and model-dependent).") var epochs: Int?
     @Option(name: .customLong("batch-size"), help: "Minibatch size B.") var batchSize: Int = 100
     @Option(name: .customLong("step-size"), help: ArgumentHelp("Step h (see above).", valueName: "H")) var stepSize: Double?
-    @Option(help: ArgumentHelp("constant, polynomial[:b,gamma], cyclical[:cycles[,exploration]] or cosine (default: cosine for sgd, constant for the samplers).", valueName: "SCHEDULE"))
+    @Option(help: ArgumentHelp("constant, polynomial[:b,gamma], cyclical[:cycles[,exploration]] or cosine (default: cosine for sgd on 60k-image data sets, else constant).", valueName: "SCHEDULE"))
     var schedule: String?
     @Option(name: .customLong("prior-precision"), help: ArgumentHelp("lambda of the Gaussian prior.", valueName: "L"))
     var priorPrecision: Double = 1
     @Option(help: ArgumentHelp("Posterior temperature T (1 = Bayes).", valueName: "T")) var temperature: Double = 1
     @Option(name: .customLong("burn-in-epochs"), help: "Epochs before the first kept sample.") var burnInEpochs: Int?
     @Option(name: .customLong("warm-start-epochs"), help: "Epochs of SGD before the sampler starts.") var warmStartEpochs: Int?
-    @Option(help: ArgumentHelp("Steps between kept samples (default: one epoch).", valueName: "N")) var thin: Int?
+    @Option(help: ArgumentHelp("Steps between kept samples (default: 5 for the MLP on small data, a quarter epoch otherwise).", valueName: "N")) var thin: Int?
     @Option(help: ArgumentHelp("Momentum mu (sgd, sghmc).", valueName: "MU")) var momentum: Double = 0.9
     @Option(help: ArgumentHelp("fashion-mnist, mnist-5k, notmnist:DIR, DIR, or none.", valueName: "DATA")) var ood: String?
     @Option(help: "Seed.") var seed: UInt64 = 1
