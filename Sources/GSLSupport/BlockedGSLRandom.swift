@@ -42,11 +42,11 @@ public final class BlockedGSLRandom: RandomSource {
     public func nextUniform() -> Double { generators[0].nextUniform() }
 
     public func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Double>, standardDeviation: Double) {
-        fillBlocks(buffer, standardDeviation: standardDeviation) { g, b, s in g.fillGaussian(b, standardDeviation: s) }
+        _ = fillGaussian(buffer, standardDeviation: standardDeviation) { _ in 0 }
     }
 
     public func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Float>, standardDeviation: Double) {
-        fillBlocks(buffer, standardDeviation: standardDeviation) { g, b, s in g.fillGaussian(b, standardDeviation: s) }
+        _ = fillGaussian(buffer, standardDeviation: standardDeviation) { _ in 0 }
     }
 
     /// Block b is filled by generator b and then handed to `body`, on the same thread, in parallel over blocks.
@@ -83,46 +83,9 @@ public final class BlockedGSLRandom: RandomSource {
             return total
         }
     }
-
-    private func fillBlocks<S>(
-        _ buffer: UnsafeMutableBufferPointer<S>, standardDeviation: Double,
-        _ fill: (GSLRandom, UnsafeMutableBufferPointer<S>, Double) -> Void
-    ) {
-        let k = generators.count
-        if k == 1 || buffer.count < parallelThreshold {
-            fill(generators[0], buffer, standardDeviation)
-            return
-        }
-        let blockSize = (buffer.count + k - 1) / k
-        if let executor {
-            executor(k) { b in
-                let lower = min(b * blockSize, buffer.count)
-                let upper = min(lower + blockSize, buffer.count)
-                fill(generators[b], UnsafeMutableBufferPointer(rebasing: buffer[lower..<upper]), standardDeviation)
-            }
-            return
-        }
-        let shared = UncheckedBuffer(buffer: buffer, generators: generators)
-        withoutActuallyEscaping(fill) { fill in
-            let f = UncheckedFill(fill: fill)
-            DispatchQueue.concurrentPerform(iterations: k) { b in
-                let lower = min(b * blockSize, shared.buffer.count)
-                let upper = min(lower + blockSize, shared.buffer.count)
-                let slice = UnsafeMutableBufferPointer(rebasing: shared.buffer[lower..<upper])
-                f.fill(shared.generators[b], slice, standardDeviation)
-            }
-        }
-    }
 }
 
 // Safety: each concurrent iteration touches one disjoint block and one generator of its own.
-private struct UncheckedBuffer<S>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<S>
-    let generators: [GSLRandom]
-}
 private struct UncheckedRun: @unchecked Sendable {
     let run: (Int) -> Void
-}
-private struct UncheckedFill<S>: @unchecked Sendable {
-    let fill: (GSLRandom, UnsafeMutableBufferPointer<S>, Double) -> Void
 }

@@ -33,16 +33,7 @@ struct EnergyOptions: ParsableArguments {
     /// Parses the `--set` pairs.
     func parsedSettings() throws(LangevinError) -> [String: Double] {
         var result: [String: Double] = [:]
-        for item in settings {
-            let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmed }
-            guard parts.count == 2, !parts[0].isEmpty else {
-                throw .invalidParameter("--set '\(item)': expected KEY=VALUE")
-            }
-            guard let v = Double(parts[1]) else {
-                throw .invalidParameter("--set '\(item)': '\(parts[1])' is not a number")
-            }
-            result[parts[0]] = v
-        }
+        for (key, value) in try parseAssignments(settings, option: "--set") { result[key] = value }
         return result
     }
 
@@ -146,20 +137,29 @@ struct SamplingOptions: ParsableArguments {
     func initialPosition(names: [String], defaults: [Double]) throws(LangevinError) -> [Double] {
         var x = defaults
         guard let text = initial else { return x }
-        for item in text.split(separator: ",") {
-            let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmed }
-            guard parts.count == 2 else { throw .invalidParameter("--init '\(item)': expected NAME=VALUE") }
-            guard let i = names.firstIndex(of: parts[0]) else {
+        for (name, value) in try parseAssignments(text.split(separator: ",").map(String.init), option: "--init") {
+            guard let i = names.firstIndex(of: name) else {
                 throw LangevinError(.unknownName,
-                    "--init names unknown variable '\(parts[0])'; the variables are \(names.joined(separator: ", "))")
+                    "--init names unknown variable '\(name)'; the variables are \(names.joined(separator: ", "))")
             }
-            guard let v = Double(parts[1]), v.isFinite else {
-                throw .invalidParameter("--init '\(item)': '\(parts[1])' is not a finite number")
-            }
-            x[i] = v
+            x[i] = value
         }
         return x
     }
+}
+
+/// Parses `NAME=VALUE` items with finite numeric values; errors name the option and the item.
+func parseAssignments(_ items: [String], option: String) throws(LangevinError) -> [(String, Double)] {
+    var result: [(String, Double)] = []
+    for item in items {
+        let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmed }
+        guard parts.count == 2, !parts[0].isEmpty else { throw .invalidParameter("\(option) '\(item)': expected NAME=VALUE") }
+        guard let v = Double(parts[1]), v.isFinite else {
+            throw .invalidParameter("\(option) '\(item)': '\(parts[1])' is not a finite number")
+        }
+        result.append((parts[0], v))
+    }
+    return result
 }
 
 extension String {

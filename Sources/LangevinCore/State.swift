@@ -138,9 +138,9 @@ public struct LangevinState<Scalar: BinaryFloatingPoint & Sendable>: @unchecked 
 
     /// The first non-finite trial quantity ("position", "momentum", "energy", "gradient"), or nil if all are finite.
     @inlinable @inline(__always)
-    func nonFiniteTrialQuantity(energy u: Double, exact: Bool, momentum: Bool, positionChecked: Bool) -> String? {
+    func nonFiniteTrialQuantity(energy u: Double, exact: Bool, momentum: Bool) -> String? {
         let d = dimension
-        if !positionChecked && !allFinite(UnsafeBufferPointer(start: trialX, count: d)) { return "position" }
+        if !allFinite(UnsafeBufferPointer(start: trialX, count: d)) { return "position" }
         if momentum && !allFinite(UnsafeBufferPointer(start: trialP, count: d)) { return "momentum" }
         if u.isInfinite || (u.isNaN && exact) { return "energy" }
         if !allFinite(UnsafeBufferPointer(start: trialG, count: d)) { return "gradient" }
@@ -165,7 +165,7 @@ public struct LangevinState<Scalar: BinaryFloatingPoint & Sendable>: @unchecked 
         if !(gradientImpliedFinite && exact) { for i in 0..<d { acc += trialG[i] * 0 } }
         let energyOK = exact ? u * 0 == 0 : !u.isInfinite
         guard acc == 0, energyOK else {
-            let quantity = nonFiniteTrialQuantity(energy: u, exact: exact, momentum: momentum, positionChecked: false)
+            let quantity = nonFiniteTrialQuantity(energy: u, exact: exact, momentum: momentum)
                 ?? "position"
             throw DivergenceError(step: _stepCount + 1, quantity: quantity, lastFiniteState: self)
         }
