@@ -20,8 +20,8 @@ var random = GSLRandom(algorithm: .taus2, seed: 1)
 var state = try LangevinState(position: network.initialParameters(random: &random), field: &energy)
 
 // Burn-in by SGD (Euler–Maruyama at T = 0: plain gradient descent on U), then SGLD (the same step at T = 1).
-let descent = try EulerMaruyama(LangevinParameters(timeStep: 0.5 / n, temperature: 0))
-let sgld = try EulerMaruyama(LangevinParameters(timeStep: 0.002 / n, temperature: 1))
+var descent = try EulerMaruyama(LangevinParameters(timeStep: 0.5 / n, temperature: 0))
+var sgld = try EulerMaruyama(LangevinParameters(timeStep: 0.002 / n, temperature: 1))
 for _ in 0..<(40 * energy.batchesPerEpoch) { _ = try descent.step(&state, field: &energy, random: &random) }
 
 // Posterior predictive: average the softmax *probabilities* of the test set over samples (one every 5 steps).

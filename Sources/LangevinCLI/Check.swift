@@ -69,7 +69,7 @@ struct Check: ParsableCommand {
                 print(String(decoding: data, as: UTF8.self))
             }
         } catch let error as LangevinError {
-            throw fail(error.message)
+            throw fail(error.commandLineMessage)
         } catch let error as EncodingError {
             throw fail("cannot encode the report: \(error)")
         }
@@ -91,7 +91,7 @@ struct Check: ParsableCommand {
         case .expression(let e): TemperatureMonitor.configurational(e, positions: picked)
         }
         parts.append("configurational temperature \(rounded(configurational))")
-        if outcome.integratorName == "mala" {
+        if outcome.isMetropolisAdjusted {
             let a = outcome.chains.map(\.summary.meanAcceptance).reduce(0, +) / Double(outcome.chains.count)
             parts.append("mean acceptance \(rounded(a))")
         }

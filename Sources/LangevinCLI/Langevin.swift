@@ -22,3 +22,21 @@ func fail(_ message: String) -> ExitCode {
     printError("error: \(message)")
     return ExitCode(errorExitCode)
 }
+
+/// The library's parameter names (``LangevinError/parameter``) and the flags that set them.
+let flagOfParameter: [String: String] = [
+    "timeStep": "--dt", "temperature": "--temperature", "friction": "--friction", "mass": "--mass",
+    "steps": "--steps", "burnIn": "--burn-in", "thin": "--thin", "chains": "--chains",
+    "epochs": "--epochs", "batchSize": "--batch-size", "stepSize": "--step-size",
+    "priorPrecision": "--prior-precision", "burnInEpochs": "--burn-in-epochs",
+    "warmStartEpochs": "--warm-start-epochs", "momentum": "--momentum", "schedule": "--schedule",
+    "model": "--model",
+]
+
+extension LangevinError {
+    /// The message with the flag that set the parameter at fault in front (`--dt: time step h must be …`).
+    var commandLineMessage: String {
+        guard let p = parameter, let flag = flagOfParameter[p] else { return message }
+        return "\(flag): \(message)"
+    }
+}

@@ -51,7 +51,7 @@ struct Sample: ParsableCommand {
                 throw divergence
             }
         } catch let error as LangevinError {
-            throw fail(error.message)
+            throw fail(error.commandLineMessage)
         }
     }
 }

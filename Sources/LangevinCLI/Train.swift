@@ -55,7 +55,7 @@ struct Train: ParsableCommand {
         do {
             try runTraining()
         } catch {
-            throw fail(error.message)
+            throw fail(error.commandLineMessage)
         }
     }
 
