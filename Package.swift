@@ -43,7 +43,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Figures: gnuplot-backed PNG figures (Foundation only), for examples and reports.
+        .target(name: "Figures"),
+
         // Examples: one idea each.
+        .target(name: "ExampleSupport", dependencies: ["Figures"], path: "Examples/ExampleSupport"),
+        .executableTarget(name: "temperature-dial",
+                          dependencies: ["ExampleSupport", "Figures", "LangevinCore", "GSLSupport", "Potentials"],
+                          path: "Examples/temperature-dial"),
         .executableTarget(name: "double-well-histogram", dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Diagnostics"],
                           path: "Examples/double-well-histogram"),
         .executableTarget(name: "integrator-bias", dependencies: ["LangevinCore", "GSLSupport", "Potentials"],
