@@ -162,6 +162,15 @@ public struct Panel: Sendable {
     public var key: String? = "top right"
     /// Label of the heat map's colour box.
     public var colourBoxLabel: String?
+    /// The heat map's colour scale.
+    public var palette: Palette = .darkLow
+    /// Colour scales for heat maps.
+    public enum Palette: Sendable {
+        /// Dark blue at the lowest value to white at the highest (an energy: the wells are dark).
+        case darkLow
+        /// White at the lowest value to dark blue at the highest (a density: the mass is dark).
+        case darkHigh
+    }
     /// Text labels placed at data coordinates.
     public var labels: [(x: Double, y: Double, text: String)] = []
 
@@ -328,7 +337,12 @@ public struct Figure: Sendable {
         }
         let hasHeatMap = panel.series.contains { if case .heatMap = $0.style { true } else { false } }
         if hasHeatMap {
-            s += "set palette defined (0 '#08306b', 1 '#2171b5', 2 '#6baed6', 3 '#c6dbef', 4 '#f7fbff')\n"
+            switch panel.palette {
+            case .darkLow:
+                s += "set palette defined (0 '#08306b', 1 '#2171b5', 2 '#6baed6', 3 '#c6dbef', 4 '#f7fbff')\n"
+            case .darkHigh:
+                s += "set palette defined (0 '#ffffff', 1 '#c6dbef', 2 '#6baed6', 3 '#2171b5', 4 '#08306b')\n"
+            }
             if let label = panel.colourBoxLabel { s += "set cblabel \(quote(label))\n" }
         } else {
             s += "unset colorbox\n"
