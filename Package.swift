@@ -62,7 +62,8 @@ let package = Package(
         .executableTarget(name: "integrator-bias",
                           dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Diagnostics", "ExampleSupport", "Figures"],
                           path: "Examples/integrator-bias"),
-        .executableTarget(name: "sgld-mnist", dependencies: ["LangevinCore", "GSLSupport", "NeuralEnergy"],
+        .executableTarget(name: "sgld-mnist",
+                          dependencies: ["LangevinCore", "GSLSupport", "NeuralEnergy", "ExampleSupport", "Figures"],
                           path: "Examples/sgld-mnist"),
 
         // Benchmarks (release build: `make bench`).
@@ -85,5 +86,10 @@ let package = Package(
                     dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Expressions", "Diagnostics"]),
         // The CLI contract, exercised through the built `langevin` executable.
         .testTarget(name: "CLITests", dependencies: ["LangevinCLI"]),
+        // The teaching examples run in their short setting (their own assertions pass, their PNGs are valid), and
+        // the figure writer.
+        .testTarget(name: "ExampleTests",
+                    dependencies: ["Figures", "temperature-dial", "relaxation", "integrator-bias", "sgd-vs-sgld",
+                                   "sgld-mnist", "double-well-histogram"]),
     ]
 )

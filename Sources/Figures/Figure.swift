@@ -227,7 +227,7 @@ public struct Figure: Sendable {
         guard !name.isEmpty, !name.contains("/"), !name.contains("'") else {
             throw FigureError(.invalidData, "figure name '\(name)': must be a plain file name")
         }
-        var data = "# \(title ?? name): one block per series (blocks separated by two blank lines)\n"
+        var data = "# \(oneLine(title ?? name)): one block per series (blocks separated by two blank lines)\n"
         var script = preamble(name: name)
         var block = 0
         let rows = (panels.count + columns - 1) / columns
@@ -317,7 +317,7 @@ public struct Figure: Sendable {
         guard !panel.series.isEmpty else {
             throw FigureError(.invalidData, "figure \(name): panel '\(panel.title)' has no series")
         }
-        var s = "\n# panel \(index + 1): \(panel.title)\nreset\n"
+        var s = "\n# panel \(index + 1): \(oneLine(panel.title))\nreset\n"
         // `reset` restores the default settings (not the terminal or output); restore the look.
         s += "set encoding utf8\nset grid lc rgb '#dddddd' lw 1\nset border lw 1.2\nset datafile missing '?'\n"
         s += "set title \(quote(panel.title)) font ',\(fontSize + 1)'\n"
@@ -354,7 +354,7 @@ public struct Figure: Sendable {
         for (k, series) in panel.series.enumerated() {
             try validate(series, name: name, panel: panel.title)
             blocks.append(block)
-            data += "# block \(block): panel \(index + 1), series \(k + 1)\(series.title.map { ": " + $0 } ?? "")\n"
+            data += "# block \(block): panel \(index + 1), series \(k + 1)\(series.title.map { ": " + oneLine($0) } ?? "")\n"
             data += dataBlock(series)
             data += "\n\n"
             if case let .contours(levels) = series.style {
@@ -437,7 +437,17 @@ public struct Figure: Sendable {
         return out
     }
 
-    private func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+    /// Text for a comment line.
+    private func oneLine(_ text: String) -> String { text.replacingOccurrences(of: "\n", with: " ") }
+
+    /// A gnuplot string: single-quoted (a quote inside doubled), or double-quoted with escapes when the text has line
+    /// breaks (titles and labels may have several lines).
+    private func quote(_ text: String) -> String {
+        guard text.contains("\n") else { return "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+        let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+        return "\"" + escaped + "\""
+    }
 
     private func num(_ v: Double) -> String {
         guard v.isFinite else { return "?" }
