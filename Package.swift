@@ -101,7 +101,7 @@ let package = Package(
         // The teaching examples run in their short setting (their own assertions pass, their PNGs are valid), and
         // the figure writer.
         .testTarget(name: "ExampleTests",
-                    dependencies: ["Figures", "temperature-dial", "relaxation", "integrator-bias", "sgd-vs-sgld",
-                                   "sgld-mnist", "double-well-histogram"]),
+                    dependencies: ["Figures", "ExampleSupport", "temperature-dial", "relaxation", "integrator-bias",
+                                   "sgd-vs-sgld", "sgld-mnist", "double-well-histogram"]),
     ]
 )

@@ -47,6 +47,11 @@ public struct ExampleRun {
         self.options = options
     }
 
+    /// The checks that failed so far (one line each).
+    public var failedChecks: [String] { failures }
+    /// How many checks were made.
+    public var checkCount: Int { checks }
+
     /// `full` normally, `short` with `--quick`.
     public func size<T>(full: T, quick short: T) -> T { quick ? short : full }
 

@@ -39,7 +39,7 @@ struct SGLDMNISTExampleTests {
         let r = try Examples.run("sgld-mnist", [dir + "/out", "--quick", "--data", dir + "/digits.csv",
                                                 "--ood", dir + "/ood.csv", "--hidden", "32", "--epochs", "20"])
         #expect(r.status == 0, "\(r.output)")
-        #expect(r.output.contains("sgld-mnist: all 3 checks passed"), "\(r.output)")
+        #expect(r.output.contains("sgld-mnist: all 4 checks passed"), "\(r.output)")
         #expect(r.output.contains("posterior predictive over"))
         let d = try PNGImage.dimensions(ofFile: dir + "/out/sgld-mnist.png")
         #expect(d.width == 1500 && d.height == 620)

@@ -38,7 +38,7 @@ enum Examples {
         for (k, v) in environment { env[k] = v }
         p.environment = env
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("langevin-example-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         let handle = try FileHandle(forWritingTo: log)
         p.standardOutput = handle
