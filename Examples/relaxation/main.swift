@@ -137,9 +137,12 @@ func quantile(_ v: [Double], _ q: Double) -> Double { let s = v.sorted(); return
 let spread = (0 ..< records).map { i in allEnergies.map { $0[i] } }
 energyPanel.series.append(.band(times, lower: spread.map { quantile($0, 0.1) }, upper: spread.map { quantile($0, 0.9) },
                                 title: "10–90 % of the \(allEnergies.count) chains", colour: "#888888", fill: 0.3))
+// Single chains are drawn while they relax (t ≤ 2); after that the band and the mean tell the story.
+let early = times.prefix { $0 <= 2 }.count
 for (s, e) in shownEnergy.enumerated() {
-    energyPanel.series.append(.line(times, e, title: "chain from (\(format(starts[s][0])), \(format(starts[s][1])))",
-                                    colour: pathColours[s], width: 0.7))
+    energyPanel.series.append(.line(Array(times.prefix(early)), Array(e.prefix(early)),
+                                    title: "chain from (\(format(starts[s][0])), \(format(starts[s][1])))",
+                                    colour: pathColours[s], width: 0.8))
 }
 energyPanel.series.append(.line(times, meanEnergy, title: "mean of \(Int(m)) chains", colour: .black, width: 3))
 energyPanel.series.append(.line([times[0], times[times.count - 1]], [exactMean, exactMean],
