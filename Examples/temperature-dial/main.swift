@@ -11,8 +11,9 @@
 // 1/2 each — exactly the weight of each well, by the symmetry x → −x. (Chains that cannot cross barriers are the
 // sampler's ergodicity problem; the weighting is exact here only because of the symmetry.)
 //
-// Assertion: in every bin holding at least 0.5 % of the probability, the sampled density lies within 4.5 standard
-// errors of the exact bin average of exp(−U/T)/Z. The standard error comes from the spread between independent
+// Assertions: in every bin holding at least 0.5 % of the probability, the sampled density lies within 4.5 standard
+// errors of the exact bin average of exp(−U/T)/Z; and ⟨x²⟩ (most sensitive to a wrong temperature) lies within 4
+// standard errors of its quadrature value. The standard error comes from the spread between independent
 // chains within each half (stratified: SE² = (s₋²/C + s₊²/C)/4 with C chains per half), so it accounts for the
 // autocorrelation of each chain without a model of it.
 import ExampleSupport
@@ -37,6 +38,7 @@ for (t, temperature) in temperatures.enumerated() {
     let parameters = LangevinParameters(timeStep: 0.05, temperature: temperature, friction: 1)
     // Density per bin of each chain, for the chains started at x = −1 and at x = +1.
     var perChain: [[[Double]]] = [[], []]
+    var secondMoments: [[Double]] = [[], []]                          // each chain's mean of x²
     for (side, start) in [-1.0, 1.0].enumerated() {
         for c in 0 ..< chainsPerWell {
             var integrator = AnyIntegrator.splitting(try SplittingIntegrator(parameters, scheme: SplittingScheme("BAOAB")))
@@ -50,6 +52,7 @@ for (t, temperature) in temperatures.enumerated() {
             }
             let counts = histogramCounts(xs, lower: lower, upper: upper, bins: bins)
             perChain[side].append(counts.map { Double($0) / (Double(xs.count) * width) })
+            secondMoments[side].append(xs.map { $0 * $0 }.reduce(0, +) / Double(xs.count))
         }
     }
     // Stratified estimate: the mean of the two halves' means; its SE from the spread between chains in each half.
@@ -70,6 +73,14 @@ for (t, temperature) in temperatures.enumerated() {
     let boltzmann = { (x: Double) -> Double in let q = x * x - 1; return exp(-q * q / temperature) }
     let z = try quadrature.integrate(boltzmann, from: -.infinity, to: .infinity).value
     let kept = Double(2 * chainsPerWell * (steps / 5))
+    // ⟨x²⟩, the summary that is most sensitive to a wrong temperature, against its quadrature value.
+    let exactX2 = try quadrature.integrate({ $0 * $0 * boltzmann($0) }, from: -.infinity, to: .infinity).value / z
+    let x2 = secondMoments.map { v in v.reduce(0, +) / Double(v.count) }
+    let x2Variance = secondMoments.enumerated().map { side, v in
+        v.map { ($0 - x2[side]) * ($0 - x2[side]) }.reduce(0, +) / Double(v.count - 1) / Double(v.count) / 4
+    }.reduce(0, +)
+    run.within("T = \(temperature): <x^2>", measured: (x2[0] + x2[1]) / 2, exact: exactX2,
+               standardError: x2Variance.squareRoot(), k: 4)
     for b in 0 ..< bins {
         let a = lower + Double(b) * width
         let mass = try quadrature.integrate(boltzmann, from: a, to: a + width).value / z
