@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "NeuralEnergy", targets: ["NeuralEnergy"]),
+        .library(name: "Figures", targets: ["Figures"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
