@@ -20,6 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         // C leaves. GSL is linked by name (Debian's gsl.pc would add -lgslcblas); BLAS comes from OpenBLAS.
@@ -31,7 +32,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Pure Swift core: energies, random-source protocol, integrators, chain driver.
-        .target(name: "LangevinCore"),
+        .target(name: "LangevinCore", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
         // The only target that imports CGSL.
         .target(name: "GSLSupport", dependencies: ["LangevinCore", "CGSL"]),
         // The only target that imports CCBLAS.
@@ -48,7 +49,8 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["LangevinCore"]),
         // The network posterior as an energy: minibatch energy (N/B)·ΣNLL + prior, trainer, checkpoints.
         .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "GSLSupport", "Datasets", "NeuralNetworks",
-                                                     "Evaluation", "CZlib"]),
+                                                     "Evaluation", "CZlib",
+                                                     .product(name: "RealModule", package: "swift-numerics")]),
         .executableTarget(
             name: "LangevinCLI",
             dependencies: [

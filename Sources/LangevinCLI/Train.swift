@@ -64,26 +64,19 @@ struct Train: ParsableCommand {
         guard let kind = NetworkSampler(rawValue: sampler.lowercased()) else {
             throw LangevinError(.unknownName, "unknown sampler '\(sampler)': use sgd, sgld, psgld or sghmc")
         }
-        let modelSpec = try ModelSpec(parsing: model)
+        let modelSpec = try ModelSpec(commandLine: model)
+        let shape = try schedule.map { text throws(LangevinError) in try ScheduleShape(commandLine: text) }
         let algorithm = try GSLAlgorithm(name: rng)
         printError("loading \(data)…")
         let (train, test) = try DataCatalog.resolve(name: data, dataRoot: dataRoot)
         let (oodSet, oodName) = try loadOOD(trainingData: data)
-        let n = Double(train.count)
-        let defaults = TrainingDefaults(sampler: kind, model: modelSpec, trainSize: n)
-        let e = epochs ?? defaults.epochs
-        let warm = kind == .sgd ? 0 : min(warmStartEpochs ?? defaults.warmStartEpochs, e - 1)
-        let burn = kind == .sgd ? 0 : min(max(burnInEpochs ?? defaults.burnInEpochs(epochs: e), warm), e - 1)
-        let h = stepSize ?? defaults.stepSize
-        let stepsPerEpoch = train.count / max(batchSize, 1)
-        let sched = try parseSchedule(schedule ?? (kind == .sgd && defaults.cosineSGD ? "cosine" : "constant"),
-                                      stepSize: h, totalSteps: (e - warm) * stepsPerEpoch)
-        var config = TrainingConfiguration(
-            data: data, model: modelSpec, sampler: kind, epochs: e, batchSize: batchSize, stepSize: h,
-            schedule: sched, priorPrecision: priorPrecision, temperature: kind == .sgd ? 0 : temperature,
-            burnInEpochs: burn, warmStartEpochs: warm, warmStartStepSize: defaults.sgdStepSize,
-            thin: thin ?? defaults.thin(stepsPerEpoch: stepsPerEpoch), momentum: momentum, seed: seed, rng: algorithm, ood: oodName)
-        config.warmStartCosine = defaults.cosineSGD
+        let config = try TrainingConfiguration.recommended(
+            data: data, model: modelSpec, sampler: kind, trainSize: train.count, batchSize: batchSize,
+            epochs: epochs, stepSize: stepSize, schedule: shape, priorPrecision: priorPrecision,
+            temperature: temperature, burnInEpochs: burnInEpochs, warmStartEpochs: warmStartEpochs, thin: thin,
+            momentum: momentum, seed: seed, rng: algorithm, ood: oodName)
+        let (e, h, sched, warm, burn) = (config.epochs, config.stepSize, config.schedule, config.warmStartEpochs,
+                                         config.burnInEpochs)
         let trainer = try Trainer(configuration: config,
                                   data: TrainingData(train: train, test: test, ood: oodSet, oodName: oodName))
         printError("""
@@ -206,52 +199,4 @@ func makeDirectory(_ path: String) throws(LangevinError) {
     } catch {
         throw LangevinError(.io, "cannot create folder '\(path)': \(error.localizedDescription)")
     }
-}
-
-/// Defaults per sampler and model, in units of the mean-loss learning rate divided by N (the data set size).
-struct TrainingDefaults {
-    let sampler: NetworkSampler
-    let model: ModelSpec
-    let trainSize: Double
-
-    /// SGD's step: learning rate 0.3 (MLP on small data), 0.1 (MLP on 60k images) or 0.05 (CNN) on the mean loss,
-    /// i.e. 0.3/N … on U (the tuned values of the PyTorch reference runs).
-    var sgdStepSize: Double {
-        if case .cnn = model { return 0.05 / trainSize }
-        return (trainSize > 20000 ? 0.1 : 0.3) / trainSize
-    }
-    /// Sampler steps: η = 0.002/N for SGLD (5e-7 on MNIST-5k), ten times smaller for SGHMC, whose momentum
-    /// (μ = 0.9) amplifies the drift by 1/(1 − μ); pSGLD's step is in parameter units (G ≈ 1/|∇U|).
-    var stepSize: Double {
-        switch sampler {
-        case .sgd: return sgdStepSize
-        case .sgld: return 0.002 / trainSize
-        case .psgld: return 1e-6
-        case .sghmc: return 0.0002 / trainSize
-        }
-    }
-    /// SGD: its tuned budget (40 epochs on MNIST-5k, 5 on 60k images, 8 for the CNN). Samplers: a warm start of that
-    /// many SGD epochs, then 20 epochs (MLP on small data) or 3 (CNN, large data sets) of sampling.
-    var epochs: Int {
-        switch sampler {
-        case .sgd: return sgdEpochs
-        default: return trainSize > 20000 ? sgdEpochs : sgdEpochs + (isLarge ? 3 : 20)
-        }
-    }
-    var isLarge: Bool {
-        if case .cnn = model { return true }
-        return trainSize > 20000
-    }
-    var sgdEpochs: Int {
-        if case .cnn = model { return 8 }
-        return trainSize > 20000 ? 5 : 40
-    }
-    /// The warm start: SGD's budget, except on 60k images where the whole budget is SGD's 5 epochs (4 of them SGD).
-    var warmStartEpochs: Int { trainSize > 20000 ? sgdEpochs - 1 : sgdEpochs }
-    /// SGD decays its step by a cosine on 60k images (5 epochs: the tuned reference does); on MNIST-5k a constant
-    /// step for 40 epochs did as well or better in our runs (0.952 / NLL 0.195 against 0.948 / 0.210, seed 1).
-    var cosineSGD: Bool { trainSize > 20000 }
-    /// Steps between kept samples: 5 (MLP on small data) or a quarter epoch otherwise.
-    func thin(stepsPerEpoch: Int) -> Int { isLarge ? max(stepsPerEpoch / 4, 1) : 5 }
-    func burnInEpochs(epochs: Int) -> Int { min(epochs - 1, warmStartEpochs + (model == .cnn ? 1 : 0)) }
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import RealModule
 
 /// One step of a Langevin scheme: a kernel in the BlackJAX sense, mapping a state to the next state plus an info
 /// value. Integrators are generic over the gradient field and over the random source.
@@ -216,7 +217,7 @@ public struct MALA: LangevinIntegrator, Sendable {
             }
             logAlpha = -(u1 - state._energy) / temperature - (backward - forward) / (4 * tau * temperature)
         }
-        let alpha = logAlpha >= 0 ? 1.0 : _exp(logAlpha)
+        let alpha = logAlpha >= 0 ? 1.0 : Double.exp(logAlpha)
         let accept = random.nextUniform() < alpha
         if accept {
             swap(&state.x, &state.trialX)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import RealModule
 
 /// A source of random variates for the integrators.
 ///
@@ -84,10 +85,10 @@ public struct SplitMix64: RandomSource, Sendable {
         var u = 0.0
         repeat { u = nextUniform() } while u == 0
         let v = nextUniform()
-        let r = (-2 * _log(u)).squareRoot()
+        let r = (-2 * Double.log(u)).squareRoot()
         let a = 2 * Double.pi * v
-        spare = r * _sin(a)
-        return r * _cos(a)
+        spare = r * Double.sin(a)
+        return r * Double.cos(a)
     }
 
     /// Mixes (seed, stream) into a 64-bit value; used to derive per-chain seeds.

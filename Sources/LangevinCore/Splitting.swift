@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import RealModule
 
 /// The three exactly solvable pieces of underdamped Langevin dynamics
 /// dx = p/m dt, dp = −∇U dt − γp dt + √(2γmT) dW, composed as in OpenMM / openmmtools ("V R O R V" = "BAOAB").
@@ -84,9 +85,9 @@ public struct SplittingIntegrator: LangevinIntegrator, Sendable {
         kickStep = h * scheme.fraction(of: .kick)
         driftStep = h * scheme.fraction(of: .drift) / parameters.mass
         let delta = h * scheme.fraction(of: .ornsteinUhlenbeck)
-        ouDecay = _exp(-parameters.friction * delta)
+        ouDecay = Double.exp(-parameters.friction * delta)
         // 1 − c² = −expm1(−2γδ), accurate for small γδ.
-        ouNoise = (-_expm1(-2 * parameters.friction * delta) * parameters.mass * parameters.temperature).squareRoot()
+        ouNoise = (-Double.expMinusOne(-2 * parameters.friction * delta) * parameters.mass * parameters.temperature).squareRoot()
     }
 
     @inlinable

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+import RealModule
 
 /// A step-size schedule h(t) for stochastic-gradient samplers, t = 0, 1, 2, … counting steps.
 public enum StepSizeSchedule: Sendable, Equatable, Codable, CustomStringConvertible {
@@ -15,11 +16,11 @@ public enum StepSizeSchedule: Sendable, Equatable, Codable, CustomStringConverti
     public func stepSize(at t: Int) -> Double {
         switch self {
         case .constant(let a): return a
-        case .polynomial(let a, let b, let gamma): return a * _exp(-gamma * _log(b + Double(t)))
+        case .polynomial(let a, let b, let gamma): return a * Double.exp(-gamma * Double.log(b + Double(t)))
         case .cyclical(let h0, let m, let total, _):
             let period = max(1, (total + m - 1) / m)
             let r = Double(t % period) / Double(period)
-            return h0 / 2 * (_cos(Double.pi * r) + 1)
+            return h0 / 2 * (Double.cos(Double.pi * r) + 1)
         }
     }
 

@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import LangevinCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import RealModule
 
 /// A network sampler's update as one of the core's integrators, in the learning-rate parametrisation of the
 /// stochastic-gradient MCMC literature: step η, momentum μ, temperature T. The mapping to the core's (h, γ):
@@ -45,7 +39,7 @@ public struct SamplerIntegrator: LangevinIntegrator, Sendable {
         case .sgd, .sghmc:
             let h = eta.squareRoot()
             return LangevinParameters(timeStep: h, temperature: sampler == .sgd ? 0 : temperature,
-                                      friction: -log(mu) / h)
+                                      friction: -Double.log(mu) / h)
         }
     }
 

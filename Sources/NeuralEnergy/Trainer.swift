@@ -6,9 +6,7 @@ import LangevinCore
 import Datasets
 import Evaluation
 import NeuralNetworks
-#if canImport(Glibc)
-import Glibc
-#endif
+import RealModule
 
 /// The data of a training run: train and test splits, and optionally an out-of-distribution set.
 public struct TrainingData: Sendable {
@@ -130,7 +128,7 @@ public final class Trainer {
         }
         if isWarmStart(t) {
             let warmSteps = Double(c.epochs * stepsPerEpoch)
-            let decay = c.warmStartCosine ? 0.5 * (cos(Double.pi * Double(t) / warmSteps) + 1) : 1
+            let decay = c.warmStartCosine ? 0.5 * (Double.cos(Double.pi * Double(t) / warmSteps) + 1) : 1
             chain.integrator.inWarmStart = true
             try chain.integrator.setStepSize(c.warmStartStepSize * decay, temperature: 0)
             return

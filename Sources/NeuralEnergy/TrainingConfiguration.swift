@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-import GSLSupport
-import LangevinCore
 import Datasets
 import Evaluation
+import GSLSupport
+import LangevinCore
 import NeuralNetworks
+import RealModule
 
 /// The samplers of network posteriors; each is one of the core's integrators driven by a minibatch gradient.
 ///
@@ -27,26 +28,6 @@ public enum NetworkSampler: String, CaseIterable, Sendable, Codable {
 public enum ModelSpec: Sendable, Equatable, Codable, CustomStringConvertible {
     case mlp(hidden: [Int])
     case cnn
-
-    public init(parsing text: String) throws(LangevinError) {
-        let t = text.lowercased()
-        if t == "cnn" { self = .cnn; return }
-        if t == "mlp" { self = .mlp(hidden: [400, 400]); return }
-        if t.hasPrefix("mlp:") {
-            let parts = t.dropFirst(4).split(separator: ",", omittingEmptySubsequences: false)
-            var hidden: [Int] = []
-            for p in parts {
-                guard let n = Int(p), n >= 1, n <= 100_000 else {
-                    throw .invalidParameter("--model '\(text)': hidden layer sizes must be integers in 1...100000")
-                }
-                hidden.append(n)
-            }
-            guard !hidden.isEmpty else { throw .invalidParameter("--model '\(text)': name at least one hidden layer") }
-            self = .mlp(hidden: hidden)
-            return
-        }
-        throw LangevinError(.unknownName, "unknown model '\(text)': use mlp, mlp:H1,H2,… or cnn")
-    }
 
     public var description: String {
         switch self {
@@ -153,36 +134,37 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     }
 }
 
-/// Parses `--schedule`: `constant`, `polynomial[:b,gamma]` (h(t) = η·(1 + t/b)^(−γ), i.e. a·(b + t)^(−γ) with
-/// a = η·b^γ; defaults b = 1000, γ = 0.55), or `cyclical[:cycles[,exploration]]` (Zhang et al. 2020; defaults 4, 0.5).
-public func parseSchedule(_ text: String, stepSize: Double, totalSteps: Int) throws(LangevinError) -> StepSizeSchedule {
-    let parts = text.lowercased().split(separator: ":", maxSplits: 1)
-    let name = parts.first.map(String.init) ?? ""
-    let args = parts.count > 1 ? parts[1].split(separator: ",").map { Double($0) } : []
-    guard !args.contains(where: { $0 == nil }) else {
-        throw .invalidParameter("--schedule '\(text)': arguments must be numbers")
-    }
-    let a = args.map { $0! }
-    switch name {
-    case "constant":
-        return .constant(stepSize)
-    case "polynomial":
-        let b = a.count > 0 ? a[0] : 1000, gamma = a.count > 1 ? a[1] : 0.55
-        guard b > 0 else { throw .invalidParameter("--schedule polynomial: b must be > 0") }
-        return .polynomial(a: stepSize * _pow(b, gamma), b: b, gamma: gamma)
-    case "cosine":
-        // One cosine cycle over the run with no exploration stage: h(t) = (η/2)(cos(πt/T) + 1).
-        return .cyclical(initial: stepSize, cycles: 1, totalSteps: totalSteps, explorationFraction: 0)
-    case "cyclical":
-        let cycles = a.count > 0 ? Int(a[0]) : 4, exploration = a.count > 1 ? a[1] : 0.5
-        return .cyclical(initial: stepSize, cycles: max(cycles, 1), totalSteps: totalSteps, explorationFraction: exploration)
-    default:
-        throw LangevinError(.unknownName,
-            "unknown schedule '\(text)': use constant, cosine, polynomial[:b,gamma] or cyclical[:cycles[,exploration]]")
+/// The shape of a step-size schedule, before its step η and length are known (what a user names: `constant`,
+/// `cosine`, `polynomial`, `cyclical`); ``schedule(stepSize:totalSteps:)`` makes the ``StepSizeSchedule``.
+public enum ScheduleShape: Sendable, Equatable {
+    /// h(t) = η.
+    case constant
+    /// One cosine cycle over the run with no exploration stage: h(t) = (η/2)(cos(πt/T) + 1).
+    case cosine
+    /// h(t) = η·(1 + t/b)^(−γ), i.e. a·(b + t)^(−γ) with a = η·b^γ (Welling & Teh 2011). Defaults b = 1000, γ = 0.55.
+    case polynomial(b: Double = 1000, gamma: Double = 0.55)
+    /// Zhang et al. (2020): `cycles` cosine cycles, the first `exploration` fraction of each without noise or samples.
+    case cyclical(cycles: Int = 4, exploration: Double = 0.5)
+
+    /// The schedule for step η over `totalSteps` steps.
+    public func schedule(stepSize eta: Double, totalSteps: Int) throws(LangevinError) -> StepSizeSchedule {
+        let s: StepSizeSchedule
+        switch self {
+        case .constant:
+            s = .constant(eta)
+        case .cosine:
+            s = .cyclical(initial: eta, cycles: 1, totalSteps: totalSteps, explorationFraction: 0)
+        case .polynomial(let b, let gamma):
+            guard b > 0, b.isFinite, gamma.isFinite, gamma >= 0 else {
+                throw .invalidParameter("polynomial schedule: b must be > 0 and γ ≥ 0, got b = \(b), γ = \(gamma)",
+                                        parameter: "schedule")
+            }
+            s = .polynomial(a: eta * Double.pow(b, gamma), b: b, gamma: gamma)
+        case .cyclical(let cycles, let exploration):
+            s = .cyclical(initial: eta, cycles: max(cycles, 1), totalSteps: totalSteps, explorationFraction: exploration)
+        }
+        try s.validate()
+        return s
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#endif
-@inline(__always) func _pow(_ a: Double, _ b: Double) -> Double { pow(a, b) }
