@@ -53,7 +53,7 @@ let classes = train.classes
 
 // The energy U(w) = (N/B)·Σ_batch NLL(w) + (λ/2)|w|², sampled at temperature T = 1 (the Bayesian posterior).
 let batchSize = min(100, max(1, train.count / 10))
-let network = MLP(input: train.pixelsPerImage, hidden: [integerOption("hidden", 100)], classes: classes)
+let network = SequentialNetwork.multilayerPerceptron(input: train.pixelsPerImage, hidden: [integerOption("hidden", 100)], classes: classes)
 var energy = MinibatchEnergy(network: network, inputs: train.images, labels: train.labels, batchSize: batchSize,
                              prior: .isotropic(precision: 1), seed: 1)
 var random = GSLRandom(algorithm: .taus2, seed: 1)

@@ -74,12 +74,24 @@ public final class Trainer {
 
     public init(configuration: TrainingConfiguration, data: TrainingData) throws(LangevinError) {
         try configuration.validate(trainSize: data.train.count)
-        guard data.train.pixelsPerImage == 784, data.test.pixelsPerImage == 784 else {
-            throw LangevinError(.invalidData, "the networks take 28×28 images; the data have \(data.train.rows)×\(data.train.cols)")
+        let shape = (data.train.rows, data.train.cols, data.train.classes)
+        for (role, set) in [("test", data.test)] + (data.ood.map { [("OOD", $0)] } ?? []) {
+            guard (set.rows, set.cols) == (shape.0, shape.1) else {
+                throw LangevinError(.invalidData,
+                    "the \(role) set \(set.name) has \(set.rows)×\(set.cols) images, the training set \(shape.0)×\(shape.1)")
+            }
+        }
+        guard data.test.classes == shape.2 else {
+            throw LangevinError(.invalidData,
+                "the test set \(data.test.name) has \(data.test.classes) classes, the training set \(shape.2)")
+        }
+        if case .cnn = configuration.model, shape.0 < 4 || shape.1 < 4 {
+            throw LangevinError(.invalidData, "the CNN needs images of at least 4×4 pixels; the data have \(shape.0)×\(shape.1)")
         }
         self.configuration = configuration
         self.data = data
-        let net = configuration.model.makeNetwork(maxBatchSize: max(configuration.batchSize, 100))
+        let net = configuration.model.makeNetwork(rows: shape.0, cols: shape.1, classes: shape.2,
+                                                  maxBatchSize: max(configuration.batchSize, 100))
         network = net
         var initRandom = GSLRandom(algorithm: configuration.rng, seed: configuration.seed, stream: 0)
         let w0 = net.initialParameters(random: &initRandom)

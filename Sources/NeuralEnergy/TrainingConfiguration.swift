@@ -24,7 +24,8 @@ public enum NetworkSampler: String, CaseIterable, Sendable, Codable {
     case sghmc
 }
 
-/// Network architecture: `mlp` (784-400-400-10), `mlp:H1,H2,…`, or `cnn` (the talk's CNN).
+/// Network architecture: a multilayer perceptron with the given hidden widths (`mlp` = 400, 400), or the default
+/// convolutional network (`cnn`, the talk's CNN); input size and class count come from the data.
 public enum ModelSpec: Sendable, Equatable, Codable, CustomStringConvertible {
     case mlp(hidden: [Int])
     case cnn
@@ -36,11 +37,14 @@ public enum ModelSpec: Sendable, Equatable, Codable, CustomStringConvertible {
         }
     }
 
-    /// Builds the network for 28×28 inputs and 10 classes.
-    public func makeNetwork(maxBatchSize: Int) -> SequentialNetwork {
+    /// Builds the network for images of `rows × cols` pixels (one channel) and `classes` classes (the data's).
+    public func makeNetwork(rows: Int = 28, cols: Int = 28, classes: Int = 10, maxBatchSize: Int) -> SequentialNetwork {
         switch self {
-        case .cnn: TalkCNN(maxBatchSize: maxBatchSize)
-        case .mlp(let h): MLP(input: 784, hidden: h, classes: 10, maxBatchSize: maxBatchSize)
+        case .cnn:
+            .convolutional(input: TensorShape(height: rows, width: cols, channels: 1), classes: classes,
+                           maxBatchSize: maxBatchSize)
+        case .mlp(let h):
+            .multilayerPerceptron(input: rows * cols, hidden: h, classes: classes, maxBatchSize: maxBatchSize)
         }
     }
 }

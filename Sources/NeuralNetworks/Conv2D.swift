@@ -95,7 +95,7 @@ final class Conv2DLayer: Layer {
 
     /// Chunk limits: at most this many floats in a worker's im2col scratch (4 MiB, so that a chunk's patches stay in
     /// the last-level cache between unfolding and the product that reads them) and at most `targetRows` rows.
-    /// (Measured on TalkCNN, 2 workers, B = 100: 3 images per chunk for both convolutions beats 1–2 by 4–10% and 8–25
+    /// (Measured on the default CNN, 2 workers, B = 100: 3 images per chunk for both convolutions beats 1–2 by 4–10% and 8–25
     /// by 10–30%.)
     static let targetColumnFloats = 1 << 20
     static let targetRows = 2400

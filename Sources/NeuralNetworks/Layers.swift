@@ -6,13 +6,22 @@ import LinearAlgebra
 
 /// A layer of a ``SequentialNetwork``: a map from a batch of activations of `inputShape` to a batch of `outputShape`,
 /// with `parameterCount` parameters read from (and gradients accumulated into) a slice of the flat parameter vector.
-protocol Layer: AnyObject {
+///
+/// The built-in layers (``LayerSpec``) conform, and so can a user's own: wrap it in ``LayerSpec/custom(_:)``.
+/// Conventions: activations are NHWC row-major (``TensorShape``), `count` ≤ the network's `maxBatchSize`, all
+/// pointers address Float buffers that the network owns and sizes from the shapes; the layer owns any scratch space
+/// it needs, sized at construction for the maximum batch. A layer is used by one thread at a time.
+public protocol Layer: AnyObject {
+    /// The shape of one example's input.
     var inputShape: TensorShape { get }
+    /// The shape of one example's output.
     var outputShape: TensorShape { get }
+    /// The number of parameters of the layer's slice of w.
     var parameterCount: Int { get }
     /// Whether the layer may run with output aliasing input and input-gradient aliasing output-gradient.
     var canRunInPlace: Bool { get }
-    /// Parameter blocks (offsets relative to the layer's slice) with their roles.
+    /// Parameter blocks (offsets relative to the layer's slice) with their roles (`"weight"`, `"bias"`); the
+    /// Gaussian prior and the weight statistics use the roles.
     var parameterRoles: [(role: String, range: Range<Int>)] { get }
 
     /// Draws initial parameters into `w` (the layer's slice).
@@ -32,8 +41,10 @@ protocol Layer: AnyObject {
 }
 
 extension Layer {
-    var parameterRoles: [(role: String, range: Range<Int>)] { [] }
-    func initialize<R: RandomSource>(_ w: UnsafeMutableBufferPointer<Float>, random: inout R) {}
+    /// No parameter blocks (layers without parameters).
+    public var parameterRoles: [(role: String, range: Range<Int>)] { [] }
+    /// Nothing to draw (layers without parameters).
+    public func initialize<R: RandomSource>(_ w: UnsafeMutableBufferPointer<Float>, random: inout R) {}
 }
 
 /// He/Kaiming-uniform initialisation: wᵢ ~ U(−a, a) with a = √(6 / fanIn), i.e. Var wᵢ = 2 / fanIn (the variance that

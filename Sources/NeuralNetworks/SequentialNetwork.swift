@@ -80,6 +80,10 @@ public class SequentialNetwork: Network {
                 layer = MaxPool2x2Layer(shape: shape, maxBatchSize: maxBatchSize)
             case .flatten:
                 layer = FlattenLayer(shape: shape)
+            case .custom(let c):
+                layer = c.make(shape, maxBatchSize)
+                precondition(layer.inputShape == shape,
+                             "custom layer \(c.name) at \(i) takes \(layer.inputShape), its input is \(shape)")
             }
             built.append(layer)
             specIndex.append(first)
@@ -239,36 +243,46 @@ public class SequentialNetwork: Network {
     }
 }
 
-/// A multilayer perceptron: dense – ReLU – … – dense, on flat inputs.
-///
-/// `MLP(input: 784, hidden: [400, 400], classes: 10)` is 784-400-400-10 with 784·400+400 + 400·400+400 +
-/// 400·10+10 = 478,410 parameters. Layout and initialisation as for ``LayerSpec/dense(outputs:)``.
-public final class MLP: SequentialNetwork {
-    /// - Parameters: see ``SequentialNetwork/init(input:layers:maxBatchSize:threads:)``.
-    public init(input: Int, hidden: [Int], classes: Int, maxBatchSize: Int = 100, threads: Int? = nil) {
+extension SequentialNetwork {
+    /// A multilayer perceptron: dense – ReLU – … – dense, on flat inputs of length `input`.
+    ///
+    /// `multilayerPerceptron(input: 784, hidden: [400, 400], classes: 10)` is 784-400-400-10 with
+    /// 784·400+400 + 400·400+400 + 400·10+10 = 478,410 parameters. Layout and initialisation as for
+    /// ``LayerSpec/dense(outputs:)``.
+    public static func multilayerPerceptron(input: Int, hidden: [Int], classes: Int, maxBatchSize: Int = 100,
+                                            threads: Int? = nil) -> SequentialNetwork {
         var specs: [LayerSpec] = []
         for h in hidden { specs += [.dense(outputs: h), .relu] }
         specs.append(.dense(outputs: classes))
-        super.init(input: .vector(input), layers: specs, maxBatchSize: maxBatchSize, threads: threads,
-                   fuseConvolutions: true, convolutionChunk: nil)
+        return SequentialNetwork(input: .vector(input), layers: specs, maxBatchSize: maxBatchSize, threads: threads,
+                                 fuseConvolutions: true, convolutionChunk: nil)
+    }
+
+    /// The default convolutional network's layers (the CNN of the talk this project grew from), for `classes`
+    /// classes: conv 5×5 →64 (pad 2) – ReLU – maxpool 2 – conv 5×5 64→64 (pad 2) – ReLU – maxpool 2 – flatten (HWC
+    /// order) – dense →256 – ReLU – dense 256→classes.
+    public static func convolutionalLayers(classes: Int = 10) -> [LayerSpec] {
+        [
+            .conv2D(outputChannels: 64, kernelSize: 5, padding: 2), .relu, .maxPool2x2,
+            .conv2D(outputChannels: 64, kernelSize: 5, padding: 2), .relu, .maxPool2x2,
+            .flatten, .dense(outputs: 256), .relu, .dense(outputs: classes),
+        ]
+    }
+
+    /// The default convolutional network (``convolutionalLayers(classes:)``) on images of `input` shape. On
+    /// 28 × 28 × 1 images with 10 classes (flatten 7·7·64 = 3136) it has 1,664 + 102,464 + 803,072 + 2,570 = 909,770
+    /// parameters.
+    public static func convolutional(input: TensorShape = TensorShape(height: 28, width: 28, channels: 1),
+                                     classes: Int = 10, maxBatchSize: Int = 100,
+                                     threads: Int? = nil) -> SequentialNetwork {
+        SequentialNetwork(input: input, layers: convolutionalLayers(classes: classes), maxBatchSize: maxBatchSize,
+                          threads: threads, fuseConvolutions: true, convolutionChunk: nil)
     }
 }
 
-/// The convolutional network of the talk, on 28 × 28 × 1 images:
-/// conv 5×5 1→64 (pad 2) – ReLU – maxpool 2 – conv 5×5 64→64 (pad 2) – ReLU – maxpool 2 – flatten (7·7·64 = 3136, HWC
-/// order) – dense 3136→256 – ReLU – dense 256→10.
-///
-/// Parameters: 1,664 + 102,464 + 803,072 + 2,570 = 909,770.
-public final class TalkCNN: SequentialNetwork {
-    public static let layers: [LayerSpec] = [
-        .conv2D(outputChannels: 64, kernelSize: 5, padding: 2), .relu, .maxPool2x2,
-        .conv2D(outputChannels: 64, kernelSize: 5, padding: 2), .relu, .maxPool2x2,
-        .flatten, .dense(outputs: 256), .relu, .dense(outputs: 10),
-    ]
-
-    /// - Parameters: see ``SequentialNetwork/init(input:layers:maxBatchSize:threads:)``.
-    public init(maxBatchSize: Int = 100, threads: Int? = nil) {
-        super.init(input: TensorShape(height: 28, width: 28, channels: 1), layers: TalkCNN.layers,
-                   maxBatchSize: maxBatchSize, threads: threads, fuseConvolutions: true, convolutionChunk: nil)
-    }
+/// A multilayer perceptron; use ``SequentialNetwork/multilayerPerceptron(input:hidden:classes:maxBatchSize:threads:)``.
+@available(*, deprecated, renamed: "SequentialNetwork.multilayerPerceptron(input:hidden:classes:maxBatchSize:threads:)")
+public func MLP(input: Int, hidden: [Int], classes: Int, maxBatchSize: Int = 100, threads: Int? = nil)
+    -> SequentialNetwork {
+    .multilayerPerceptron(input: input, hidden: hidden, classes: classes, maxBatchSize: maxBatchSize, threads: threads)
 }

@@ -43,12 +43,34 @@ public struct TensorShape: Hashable, Sendable, CustomStringConvertible {
 /// - `maxPool2x2`: non-overlapping 2 × 2 windows, stride 2, per channel: output ⌊h/2⌋ × ⌊w/2⌋ × c (a trailing odd row
 ///   or column is dropped and gets zero gradient). Ties go to the first maximum in window order (dy, dx) row-major.
 /// - `flatten`: reinterprets h × w × c as the vector of length h·w·c in HWC order (a no-op on memory).
+/// - `custom(_:)`: a layer of the user's own (see ``Layer`` and ``CustomLayer``).
 public enum LayerSpec: Hashable, Sendable {
     case dense(outputs: Int)
     case relu
     case conv2D(outputChannels: Int, kernelSize: Int, padding: Int)
     case maxPool2x2
     case flatten
+    case custom(CustomLayer)
+}
+
+/// A user-defined layer in a ``LayerSpec`` list: a name and a factory that builds the ``Layer`` for the input
+/// shape it receives and the network's maximum batch size. Two custom layers are equal when their names are.
+public struct CustomLayer: Hashable, Sendable {
+    /// A name for descriptions and equality (e.g. `"dropout(0.1)"`).
+    public let name: String
+    let make: @Sendable (_ input: TensorShape, _ maxBatchSize: Int) -> any Layer
+
+    /// - Parameters:
+    ///   - name: the layer's name (equality and descriptions).
+    ///   - make: builds the layer for an input shape and a maximum batch size; the layer's `inputShape` must be the
+    ///     shape given.
+    public init(name: String, make: @escaping @Sendable (_ input: TensorShape, _ maxBatchSize: Int) -> any Layer) {
+        self.name = name
+        self.make = make
+    }
+
+    public static func == (a: CustomLayer, b: CustomLayer) -> Bool { a.name == b.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
 }
 
 /// A contiguous block of the flat parameter vector belonging to one tensor of one layer.

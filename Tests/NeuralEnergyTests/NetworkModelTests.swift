@@ -13,13 +13,13 @@ import Darwin
 
 @Suite struct NetworkModelTests {
     @Test func mlpParameterCount() {
-        let net = MLP(input: 784, hidden: [400, 400], classes: 10, maxBatchSize: 1)
+        let net = SequentialNetwork.multilayerPerceptron(input: 784, hidden: [400, 400], classes: 10, maxBatchSize: 1)
         #expect(net.parameterCount == 478_410)
         #expect(net.classCount == 10 && net.inputSize == 784 && net.parameterizedLayerCount == 3)
     }
 
     @Test func talkCNNParameterCountAndBlocks() {
-        let net = TalkCNN(maxBatchSize: 1)
+        let net = SequentialNetwork.convolutional(maxBatchSize: 1)
         #expect(net.parameterCount == 1_664 + 102_464 + 803_072 + 2_570)
         #expect(net.parameterCount == 909_770)
         #expect(net.inputShape == TensorShape(height: 28, width: 28, channels: 1))
@@ -27,7 +27,7 @@ import Darwin
         #expect(sizes == [1_600, 64, 102_400, 64, 802_816, 256, 2_560, 10])
         #expect(net.parameterBlocks.map(\.role) == ["weight", "bias", "weight", "bias", "weight", "bias", "weight", "bias"])
         #expect(net.parameterBlocks.map(\.parameterizedLayer) == [0, 0, 1, 1, 2, 2, 3, 3])
-        #expect(net.parameterBlocks.map(\.layer) == [0, 0, 3, 3, 7, 7, 9, 9])   // indices into TalkCNN.layers
+        #expect(net.parameterBlocks.map(\.layer) == [0, 0, 3, 3, 7, 7, 9, 9])   // indices into SequentialNetwork.convolutionalLayers()
         // Blocks tile 0..<d in order.
         var next = 0
         for b in net.parameterBlocks { #expect(b.range.lowerBound == next); next = b.range.upperBound }
@@ -35,7 +35,7 @@ import Darwin
     }
 
     @Test func initialisationIsSeededKaimingUniform() {
-        let net = MLP(input: 784, hidden: [400], classes: 10, maxBatchSize: 1)
+        let net = SequentialNetwork.multilayerPerceptron(input: 784, hidden: [400], classes: 10, maxBatchSize: 1)
         let w = net.initialParameters(seed: 5)
         #expect(w == net.initialParameters(seed: 5))
         #expect(w != net.initialParameters(seed: 6))
@@ -88,7 +88,7 @@ import Darwin
     }
 
     @Test func scaleAndAccumulateFlags() {
-        let net = MLP(input: 5, hidden: [4], classes: 3, maxBatchSize: 8)
+        let net = SequentialNetwork.multilayerPerceptron(input: 5, hidden: [4], classes: 3, maxBatchSize: 8)
         let w = net.initialParameters(seed: 1)
         let x = uniformFloats(3 * 5, -1, 1, seed: 2), y: [Int32] = [0, 1, 2]
         let (loss, g) = net.lossAndGradient(parameters: w, inputs: x, labels: y)

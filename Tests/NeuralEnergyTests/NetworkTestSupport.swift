@@ -74,6 +74,8 @@ func referenceLogits(specs: [LayerSpec], input: TensorShape, parameters w: [Doub
             shape = TensorShape(height: oh, width: ow, channels: c)
         case .flatten:
             shape = .vector(shape.size)
+        case .custom(let c):
+            preconditionFailure("the reference implementation knows only the built-in layers, not \(c.name)")
         }
     }
     precondition(offset == w.count, "reference consumed \(offset) of \(w.count) parameters")
