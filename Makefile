@@ -8,7 +8,7 @@ OUT        ?= out
 DATA       ?= data
 APT_PKGS   := libgsl-dev libopenblas-dev libpng-dev zlib1g-dev pkg-config gnuplot-nox dataset-fashion-mnist python3-pip
 
-.PHONY: all deps build data run test bench clean
+.PHONY: all deps build data run test test-build test-unit test-statistical test-e2e bench docs clean
 
 all: build
 
@@ -43,6 +43,29 @@ run: build data
 test: deps
 	$(SWIFT) build -c release -Xswiftc -enable-testing --product langevin
 	LANGEVIN_BIN=$(abspath .build/release/langevin) $(SWIFT) test -c release -Xswiftc -enable-testing
+
+# The same suite by group (tags `statistical` and `endToEnd` in the sources; the groups are the test targets):
+#   make test-unit          fast deterministic unit tests
+#   make test-statistical   fixed-seed statistical tests (StatisticalTests)
+#   make test-e2e           the built `langevin` and the examples, end to end (CLITests, ExampleTests)
+TEST_RUN = LANGEVIN_BIN=$(abspath .build/release/langevin) $(SWIFT) test -c release -Xswiftc -enable-testing --skip-build
+E2E      = CLITests|ExampleTests|ReliabilityTests
+test-build: deps
+	$(SWIFT) build -c release -Xswiftc -enable-testing --build-tests
+test-unit: test-build
+	$(TEST_RUN) --skip 'StatisticalTests|$(E2E)'
+test-statistical: test-build
+	$(TEST_RUN) --filter StatisticalTests
+test-e2e: test-build
+	$(TEST_RUN) --filter '$(E2E)'
+
+# API documentation (DocC) for the library modules into $(OUT)/docs/MODULE (static HTML).
+DOC_MODULES = LangevinCore GSLSupport Potentials Diagnostics Expressions Datasets NeuralNetworks Evaluation NeuralEnergy
+docs: deps
+	@for m in $(DOC_MODULES); do \
+	  $(SWIFT) package --allow-writing-to-directory $(OUT)/docs generate-documentation --target $$m \
+	    --disable-indexing --transform-for-static-hosting --output-path $(OUT)/docs/$$m || exit 1; \
+	done
 
 # Speed against the C-over-GSL reference loop, measured in the same run. Networks and PyTorch peers too:
 #   make bench BENCH_ARGS="--workloads all --python /path/to/venv/bin/python --peers ../shared/bench/peers"

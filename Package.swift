@@ -21,6 +21,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        // `make docs`: API documentation with DocC.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // C leaves. GSL is linked by name (Debian's gsl.pc would add -lgslcblas); BLAS comes from OpenBLAS.
@@ -89,22 +91,25 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Benchmarks/langevin-bench"),
 
+        // Helpers shared by the test targets (temporary folders, processes, finite differences, tags).
+        .target(name: "LangevinTestSupport", path: "Tests/TestSupport"),
+
         // Fast deterministic unit tests.
-        .testTarget(name: "LangevinCoreTests", dependencies: ["LangevinCore"]),
-        .testTarget(name: "GSLSupportTests", dependencies: ["GSLSupport", "LangevinCore"]),
-        .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "LangevinCore"]),
-        .testTarget(name: "PotentialsTests", dependencies: ["Potentials", "LangevinCore"]),
-        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "GSLSupport", "LangevinCore"]),
-        .testTarget(name: "NeuralEnergyTests", dependencies: ["NeuralEnergy", "Datasets", "NeuralNetworks", "Evaluation", "LangevinCore", "GSLSupport", "CPNG", "CZlib"]),
+        .testTarget(name: "LangevinCoreTests", dependencies: ["LangevinTestSupport", "LangevinCore"]),
+        .testTarget(name: "GSLSupportTests", dependencies: ["LangevinTestSupport", "GSLSupport", "LangevinCore"]),
+        .testTarget(name: "ExpressionsTests", dependencies: ["LangevinTestSupport", "Expressions", "LangevinCore"]),
+        .testTarget(name: "PotentialsTests", dependencies: ["LangevinTestSupport", "Potentials", "LangevinCore"]),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["LangevinTestSupport", "Diagnostics", "GSLSupport", "LangevinCore"]),
+        .testTarget(name: "NeuralEnergyTests", dependencies: ["LangevinTestSupport", "NeuralEnergy", "Datasets", "NeuralNetworks", "Evaluation", "LangevinCore", "GSLSupport", "CPNG", "CZlib"]),
         // Statistical tests: fixed seeds, tolerances from effective sample sizes (run in release).
         .testTarget(name: "StatisticalTests",
-                    dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Expressions", "Diagnostics"]),
+                    dependencies: ["LangevinTestSupport", "LangevinCore", "GSLSupport", "Potentials", "Expressions", "Diagnostics"]),
         // The CLI contract, exercised through the built `langevin` executable.
-        .testTarget(name: "CLITests", dependencies: ["LangevinCLI"]),
+        .testTarget(name: "CLITests", dependencies: ["LangevinTestSupport", "LangevinCLI"]),
         // The teaching examples run in their short setting (their own assertions pass, their PNGs are valid), and
         // the figure writer.
         .testTarget(name: "ExampleTests",
-                    dependencies: ["Figures", "ExampleSupport", "temperature-dial", "relaxation", "integrator-bias",
+                    dependencies: ["LangevinTestSupport", "Figures", "ExampleSupport", "temperature-dial", "relaxation", "integrator-bias",
                                    "sgd-vs-sgld", "sgld-mnist", "double-well-histogram"]),
     ]
 )

@@ -34,14 +34,15 @@ public enum StepSizeSchedule: Sendable, Equatable, Codable, CustomStringConverti
     public func validate() throws(LangevinError) {
         switch self {
         case .constant(let a):
-            guard a.isFinite, a > 0 else { throw .invalidParameter("step size must be a finite number > 0, got \(a)") }
+            guard a.isFinite, a > 0 else { throw .invalidParameter("the step size must be a finite number > 0, got \(a)", parameter: "stepSize") }
         case .polynomial(let a, let b, let g):
             guard a.isFinite, a > 0, b.isFinite, b > 0, g.isFinite, g >= 0 else {
-                throw .invalidParameter("polynomial schedule a·(b+t)^-γ needs a > 0, b > 0, γ ≥ 0; got a=\(a) b=\(b) γ=\(g)")
+                throw .invalidParameter("polynomial schedule a·(b+t)^-γ needs a > 0, b > 0, γ ≥ 0; got a=\(a) b=\(b) γ=\(g)",
+                                        parameter: "schedule")
             }
         case .cyclical(let h0, let m, let total, let f):
             guard h0.isFinite, h0 > 0, m >= 1, total >= 1, f >= 0, f < 1 else {
-                throw .invalidParameter("cyclical schedule needs h0 > 0, cycles ≥ 1, 0 ≤ exploration < 1")
+                throw .invalidParameter("cyclical schedule needs h0 > 0, cycles ≥ 1, 0 ≤ exploration < 1", parameter: "schedule")
             }
         }
     }

@@ -91,6 +91,9 @@ extension TrainingConfiguration {
         let warm = sampler == .sgd ? 0 : min(warmStartEpochs ?? r.warmStartEpochs, e - 1)
         let burn = sampler == .sgd ? 0 : min(max(burnInEpochs ?? r.burnInEpochs(epochs: e), warm), e - 1)
         let h = stepSize ?? r.stepSize
+        guard h.isFinite, h > 0 else {
+            throw .invalidParameter("the step size η must be > 0, got \(h)", parameter: "stepSize")
+        }
         let stepsPerEpoch = trainSize / max(batchSize, 1)
         let sched = try (schedule ?? r.scheduleShape).schedule(stepSize: h, totalSteps: (e - warm) * stepsPerEpoch)
         var config = TrainingConfiguration(

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
+import LangevinTestSupport
 
 /// Runs the built `langevin` executable (LANGEVIN_BIN, else .build/release or .build/debug of this package).
 struct CLI {
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot: URL = LangevinTestSupport.packageRoot()
 
     static var executable: String {
         if let p = ProcessInfo.processInfo.environment["LANGEVIN_BIN"], FileManager.default.isExecutableFile(atPath: p) {
@@ -26,26 +26,8 @@ struct CLI {
     /// Runs `langevin ARGS` to completion.
     @discardableResult
     static func run(_ arguments: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        p.currentDirectoryURL = packageRoot
-        // Output goes to files (pipes could fill up and block a chatty process).
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("langevin-cli-\(UUID().uuidString)")
-        let outURL = base.appendingPathExtension("out"), errURL = base.appendingPathExtension("err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        p.standardOutput = try FileHandle(forWritingTo: outURL)
-        p.standardError = try FileHandle(forWritingTo: errURL)
-        try p.run()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus,
-                      stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        let r = try runProcess(executable, arguments, directory: packageRoot)
+        return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
     /// Starts `langevin ARGS` without waiting.
@@ -61,10 +43,6 @@ struct CLI {
     }
 
     static func temporaryDirectory(_ name: String) -> String {
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("langevin-cli-tests-\(ProcessInfo.processInfo.processIdentifier)-\(name)").path
-        try? FileManager.default.removeItem(atPath: dir)
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        LangevinTestSupport.temporaryDirectory("langevin-cli-tests", name)
     }
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The `langevin` command-line contract: columns, reproducibility, exit statuses and error messages.
 import Foundation
+import LangevinTestSupport
 import Testing
 
-@Suite("langevin sample / check / potentials")
+@Suite("langevin sample / check / potentials", .tags(.endToEnd))
 struct SampleCheckTests {
     @Test("sample writes chain, step, variables, momenta and energy; the same seed gives the same bytes")
     func sampleColumnsAndReproducibility() throws {

@@ -2,6 +2,7 @@
 // `langevin train` on a small synthetic digit file the test writes itself: the report contract, and a run killed
 // with SIGKILL and resumed giving the same results as an uninterrupted run.
 import Foundation
+import LangevinTestSupport
 import Testing
 
 /// Writes `rows` synthetic 28×28 "digits" (class k: a bright bar at rows 2k…2k+3, plus deterministic speckle) as
@@ -23,7 +24,7 @@ func writeSyntheticDigits(_ path: String, perClass: Int) throws {
     try text.write(toFile: path, atomically: true, encoding: .utf8)
 }
 
-@Suite("langevin train", .serialized)
+@Suite("langevin train", .serialized, .tags(.endToEnd))
 struct TrainTests {
     @Test("The report has the contract keys and the plots are written")
     func reportContract() throws {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Figures
 import Foundation
+import LangevinTestSupport
 
 /// Runs the example executables built next to this test bundle (else .build/release or .build/debug of the package).
 enum Examples {
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot: URL = LangevinTestSupport.packageRoot()
 
     /// The built executable `name`.
     static func executable(_ name: String) -> String? {
@@ -30,29 +30,11 @@ enum Examples {
         guard let path = executable(name) else {
             throw FigureError(.io, "the example \(name) was not built (swift build -c release --product \(name))")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = arguments
-        p.currentDirectoryURL = packageRoot
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("langevin-example-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        p.standardOutput = handle
-        p.standardError = handle
-        try p.run()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, output: (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+        let r = try runProcess(path, arguments, directory: packageRoot, environment: environment, mergeOutput: true)
+        return Result(status: r.status, output: r.stdout)
     }
 
     static func temporaryDirectory(_ name: String) -> String {
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("langevin-example-tests-\(ProcessInfo.processInfo.processIdentifier)-\(name)").path
-        try? FileManager.default.removeItem(atPath: dir)
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        LangevinTestSupport.temporaryDirectory("langevin-example-tests", name)
     }
 }

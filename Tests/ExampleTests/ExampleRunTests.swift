@@ -4,9 +4,10 @@
 import ExampleSupport
 import Figures
 import Foundation
+import LangevinTestSupport
 import Testing
 
-@Suite("Examples run and draw their figures")
+@Suite("Examples run and draw their figures", .tags(.endToEnd))
 struct ExampleRunTests {
     /// Runs `example OUT --quick` and checks status 0, the verdict line, and each figure's PNG header.
     @discardableResult

@@ -3,9 +3,10 @@
 // draws the confidence histograms; missing data is a clear error.
 import Figures
 import Foundation
+import LangevinTestSupport
 import Testing
 
-@Suite("sgld-mnist example on synthetic digits")
+@Suite("sgld-mnist example on synthetic digits", .tags(.endToEnd))
 struct SGLDMNISTExampleTests {
     /// A CSV digits file (784 pixels then the label per line) of `perClass` noisy 28×28 images of each of 10
     /// classes: class c is a bright bar at rows 2c+4…2c+5 (`horizontal`) or columns (otherwise), on uniform noise

@@ -2,6 +2,7 @@
 
 import Expressions
 import LangevinCore
+import LangevinTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -10,25 +11,6 @@ import Glibc
 import Darwin
 #endif
 
-/// f′(x) by central differences D(h) = (f(x+h) − f(x−h))/2h at h, h/2, …, h/2⁵, Richardson-extrapolated.
-///
-/// D(h) = f′ + c₁h² + c₂h⁴ + …; the Neville tableau R[i][j] = (4ʲR[i][j−1] − R[i−1][j−1])/(4ʲ − 1) removes one
-/// power of h² per column, so the last entry is accurate to O(h¹²) plus a rounding error of order ε|f|/(h/32).
-func richardsonDerivative(_ f: (Double) -> Double, at x: Double, step h: Double) -> Double {
-    var previous: [Double] = []
-    var step = h
-    for _ in 0..<6 {
-        var row = [(f(x + step) - f(x - step)) / (2 * step)]
-        var factor = 4.0
-        for j in 0..<previous.count {
-            row.append((factor * row[j] - previous[j]) / (factor - 1))
-            factor *= 4
-        }
-        previous = row
-        step /= 2
-    }
-    return previous.last!
-}
 
 /// An expression, the same function written in Swift, and points where it is smooth.
 struct GradientCase: Sendable, CustomTestStringConvertible {

@@ -3,6 +3,7 @@
 // check the Float networks' forward pass and, by central finite differences in Double, their gradients.
 
 import LangevinCore
+import LangevinTestSupport
 @testable import NeuralEnergy
 @testable import NeuralNetworks
 
@@ -97,19 +98,9 @@ func referenceLoss(specs: [LayerSpec], input: TensorShape, parameters w: [Double
     return total
 }
 
-/// Central differences (f(w + h eⱼ) − f(w − h eⱼ)) / 2h in Double for every coordinate j.
+/// Central differences in Double for every coordinate (``LangevinTestSupport/centralDifferenceGradient``).
 func finiteDifferenceGradient(at w: [Double], step h: Double = 1e-6, _ f: ([Double]) -> Double) -> [Double] {
-    var g = [Double](repeating: 0, count: w.count)
-    var v = w
-    for j in w.indices {
-        v[j] = w[j] + h
-        let up = f(v)
-        v[j] = w[j] - h
-        let down = f(v)
-        v[j] = w[j]
-        g[j] = (up - down) / (2 * h)
-    }
-    return g
+    centralDifferenceGradient(at: w, step: h, f)
 }
 
 /// Uniform draws on [lo, hi) from a SplitMix64 stream.

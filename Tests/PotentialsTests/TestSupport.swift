@@ -1,23 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 import LangevinCore
+import LangevinTestSupport
 import Potentials
 import Testing
 
-/// ∂U/∂xᵢ by Richardson-extrapolated central differences: with D(h) = (U(x + h eᵢ) − U(x − h eᵢ))/(2h),
-/// (4 D(h/2) − D(h))/3 has error O(h⁴).
+/// ∂U/∂xᵢ by Richardson-extrapolated central differences (see ``LangevinTestSupport/richardsonGradient``).
 func richardsonGradient<E: Energy>(_ e: E, at x: [Double], relativeStep: Double = 1e-3) -> [Double]
 where E.Scalar == Double {
-    (0..<x.count).map { i in
-        let h = relativeStep * max(1, abs(x[i]))
-        func central(_ h: Double) -> Double {
-            var p = x, m = x
-            p[i] += h
-            m[i] -= h
-            return (e.energy(at: p) - e.energy(at: m)) / (2 * h)
-        }
-        return (4 * central(h / 2) - central(h)) / 3
-    }
+    LangevinTestSupport.richardsonGradient(at: x, relativeStep: relativeStep) { e.energy(at: $0) }
 }
 
 /// Checks ∇U against finite differences component by component (|Δ| ≤ rtol·max(1, |∂ᵢU|)) and that

@@ -2,6 +2,7 @@
 
 import Foundation
 import LangevinCore
+import LangevinTestSupport
 import Potentials
 import Testing
 
@@ -9,10 +10,8 @@ import Testing
 struct XYZWriterTests {
     /// A fresh, empty directory under the system's temporary directory.
     func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("langevin-xyz-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        URL(fileURLWithPath: LangevinTestSupport.temporaryDirectory("langevin-xyz", UUID().uuidString),
+            isDirectory: true)
     }
 
     @Test func threeFramesOf2DParticles() throws {

@@ -8,6 +8,7 @@
 // h = 2·10⁻⁵ is below 1 % and below one standard error here. So B = N, N/4 and N/8 must all give the same law:
 // halving the batch leaves the stationary distribution unchanged when the N/B factor is right (and only then).
 // Tolerance 4.5 SE, SE from the ESS; seed fixed before the test was written.
+import LangevinTestSupport
 import Testing
 import Diagnostics
 import GSLSupport
@@ -54,7 +55,7 @@ struct RegressionMinibatch: GradientEstimator {
     }
 }
 
-@Suite("SGLD on Bayesian linear regression (closed-form Gaussian posterior)")
+@Suite("SGLD on Bayesian linear regression (closed-form Gaussian posterior)", .tags(.statistical))
 struct BayesianRegressionTests {
     static let n = 200
     /// Fixed synthetic data: x ∼ N(0, diag(1, 0.25)) with a correlation, y = 1.5 x₁ − 0.7 x₂ + ε.

@@ -2,6 +2,7 @@
 // Exact, discretisation-aware oracles on U = k x²/2: every scheme's stationary ⟨x²⟩ (and ⟨p²⟩) is known in closed
 // form for the discrete chain, bias included. Tolerance: 4.5 standard errors, SE = sd/√ESS (Geyer IMS); seeds fixed
 // before the tests were written. With about 30 such comparisons the chance of a false failure is below 10⁻³.
+import LangevinTestSupport
 import Testing
 import Diagnostics
 import GSLSupport
@@ -15,7 +16,7 @@ struct HarmonicCase: CustomStringConvertible, Sendable {
     var description: String { "k=\(k) T=\(t) dt=\(h) m=\(m)" }
 }
 
-@Suite("Harmonic oracles (exact discrete-time stationary moments)")
+@Suite("Harmonic oracles (exact discrete-time stationary moments)", .tags(.statistical))
 struct HarmonicOracleTests {
     static let cases = [
         HarmonicCase(k: 1, t: 1, h: 0.1), HarmonicCase(k: 1, t: 1, h: 0.5), HarmonicCase(k: 4, t: 0.5, h: 0.2),

@@ -10,6 +10,7 @@
 // Tolerance: |p̂ − p| < 0.3, a modelling allowance for the higher-order terms at these finite steps; the test also
 // requires the statistical standard error of p̂ (from the ESS of each difference series, Geyer IMS) to be below
 // 0.075, so that the allowance is at least 4 standard errors. Seeds were fixed before the test was written.
+import LangevinTestSupport
 import Testing
 import Diagnostics
 import GSLSupport
@@ -39,7 +40,7 @@ private struct Recorder: RandomSource {
     mutating func nextUniform() -> Double { source.nextUniform() }
 }
 
-@Suite("Order of accuracy on the quartic well (coupled step-size pairs)")
+@Suite("Order of accuracy on the quartic well (coupled step-size pairs)", .tags(.statistical))
 struct OrderOfAccuracyTests {
     /// Mean and SE of x²_coarse − x²_fine over a coupled run of `steps` coarse steps.
     func coupledDifference(_ scheme: String, h: Double, seed: UInt64, steps: Int) throws -> MeanEstimate {
