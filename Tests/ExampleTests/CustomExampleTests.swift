@@ -25,14 +25,18 @@ struct CustomExampleTests {
         }
     }
 
-    @Test("custom-integrator: random-walk Metropolis written with the trial-step API, on the double well")
+    @Test("custom-integrator: random-walk Metropolis and HMC written with the trial-step API, on the double well")
     func customIntegrator() throws {
         let output = try check("custom-integrator")
-        #expect(output.contains("random-walk-metropolis"))
-        // The acceptance rate is printed and lies strictly between 0 and 1 (the example also enforces this).
-        let line = output.split(separator: "\n").first { $0.hasPrefix("acceptance rate ") }
-        let rate = line.flatMap { Double($0.split(separator: " ")[2]) }
-        #expect(rate.map { $0 > 0.05 && $0 < 0.95 } ?? false, "acceptance line: \(String(describing: line))")
+        for scheme in ["random-walk-metropolis (written in this example)", "hmc (written in this example)"] {
+            #expect(output.contains(scheme), "missing \(scheme)")
+        }
+        // One PASSED verdict per scheme.
+        #expect(output.components(separatedBy: "PASSED: ").count == 3, "\(output)")
+        // The acceptance rates are printed and lie strictly inside (0, 1) (the example enforces (0.05, 0.99)).
+        let rates = output.split(separator: "\n").filter { $0.hasPrefix("acceptance rate ") }
+            .compactMap { Double($0.split(separator: " ")[2]) }
+        #expect(rates.count == 2 && rates.allSatisfy { $0 > 0.05 && $0 < 0.99 }, "acceptance rates \(rates)")
     }
 
     @Test("an unknown option is a usage error (status 64)")
