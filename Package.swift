@@ -82,6 +82,12 @@ let package = Package(
         .executableTarget(name: "sgld-mnist",
                           dependencies: ["LangevinCore", "GSLSupport", "NeuralEnergy", "ExampleSupport", "Figures"],
                           path: "Examples/sgld-mnist"),
+        // A user's own energy type and a user's own integrator, written with public API only.
+        .executableTarget(name: "custom-energy", dependencies: ["LangevinCore", "GSLSupport", "Diagnostics"],
+                          path: "Examples/custom-energy"),
+        .executableTarget(name: "custom-integrator",
+                          dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Diagnostics"],
+                          path: "Examples/custom-integrator"),
 
         // Benchmarks (release build: `make bench`).
         .target(name: "W1Reference", path: "Benchmarks/W1Reference", linkerSettings: [.linkedLibrary("gsl")]),
@@ -103,13 +109,15 @@ let package = Package(
         .testTarget(name: "NeuralEnergyTests", dependencies: ["LangevinTestSupport", "NeuralEnergy", "Datasets", "NeuralNetworks", "Evaluation", "LangevinCore", "GSLSupport", "CPNG", "CZlib"]),
         // Statistical tests: fixed seeds, tolerances from effective sample sizes (run in release).
         .testTarget(name: "StatisticalTests",
-                    dependencies: ["LangevinTestSupport", "LangevinCore", "GSLSupport", "Potentials", "Expressions", "Diagnostics"]),
+                    dependencies: ["LangevinTestSupport", "LangevinCore", "GSLSupport", "Potentials", "Expressions",
+                                   "Diagnostics", "NeuralEnergy"]),
         // The CLI contract, exercised through the built `langevin` executable.
         .testTarget(name: "CLITests", dependencies: ["LangevinTestSupport", "LangevinCLI"]),
         // The teaching examples run in their short setting (their own assertions pass, their PNGs are valid), and
         // the figure writer.
         .testTarget(name: "ExampleTests",
-                    dependencies: ["LangevinTestSupport", "Figures", "ExampleSupport", "temperature-dial", "relaxation", "integrator-bias",
-                                   "sgd-vs-sgld", "sgld-mnist", "double-well-histogram"]),
+                    dependencies: ["LangevinTestSupport", "Figures", "ExampleSupport", "temperature-dial", "relaxation",
+                                   "integrator-bias", "sgd-vs-sgld", "sgld-mnist", "double-well-histogram",
+                                   "custom-energy", "custom-integrator"]),
     ]
 )
