@@ -72,5 +72,8 @@ let package = Package(
                     dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Expressions", "Diagnostics"]),
         // The CLI contract, exercised through the built `langevin` executable.
         .testTarget(name: "CLITests", dependencies: ["LangevinCLI"]),
+        // Example: a user's own sampler tested with SamplerCheck (Swift Testing).
+        .testTarget(name: "SamplerCheckExample", dependencies: ["Diagnostics", "LangevinCore"],
+                    path: "Examples/testing-your-sampler"),
     ]
 )
