@@ -61,9 +61,10 @@ enum SampleFileReader {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LangevinError(.io, "cannot read '\(path)': permission denied or unreadable")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard var text = String(data: data, encoding: .utf8) else {
             throw LangevinError(.invalidData, "'\(path)' is not UTF-8 text")
         }
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }   // a byte-order mark some spreadsheets write
         return text
     }
 
@@ -78,10 +79,12 @@ enum SampleFileReader {
         var order: [String] = []
         var byChain: [String: [Double]] = [:]
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Lines split on the byte 10, so that CRLF ends (one Character "\r\n" in Swift) split too.
+        for rawLine in text.utf8.split(separator: 10, omittingEmptySubsequences: false) {
             lineNumber += 1
-            var line = Substring(rawLine)
-            if line.last == "\r" { line.removeLast() }
+            var bytes = Substring(rawLine)
+            if bytes.utf8.last == 13 { bytes = bytes.dropLast() }
+            let line = bytes
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) || line.first == "#" { continue }
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(cleanCell)
             guard let names = header else {

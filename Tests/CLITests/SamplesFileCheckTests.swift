@@ -117,11 +117,12 @@ struct SamplesFileCheckTests {
         }
     }
 
-    @Test("Any CSV: --columns picks the columns (in the energy's variable order), extra columns are ignored")
+    @Test("Any CSV: --columns picks the columns (in the energy's variable order), extra columns are ignored; BOM, quotes")
     func columns() throws {
         let dir = CLI.temporaryDirectory("columns")
         var g = TestGaussians(state: 7)
-        var text = "id,b,a\n"
+        // The first file as a spreadsheet may write it: a byte-order mark, quoted header cells, CRLF line ends.
+        var text = "\u{FEFF}\"id\",\"b\",\"a\"\r\n"
         for t in 0..<4000 { text += "\(t),\(3 + 2 * g.gaussian()),\(g.gaussian())\n" }
         try text.write(toFile: dir + "/1.csv", atomically: true, encoding: .utf8)
         var text2 = "id,b,a\n"
