@@ -12,12 +12,12 @@ for s in $(seq 1 200); do   # MALA on the 2-D double well: a correct sampler
   "$L" check --potential double-well --samples m.csv >/dev/null 2>&1; b=$?
   echo "$s $a $b" >> size.txt
 done
-for dt in 0.02 0.05 0.1 0.2; do for s in $(seq 1 25); do   # Euler-Maruyama on U = x^2/2: variance 1/(1 - dt/2)
+for dt in 0.02 0.05 0.1 0.2; do for s in $(seq 1 25); do   # (the Docs figures: 25 seeds at 0.02, 0.05; 20 at 0.1, 0.2) Euler-Maruyama on U = x^2/2: variance 1/(1 - dt/2)
   "$L" check --potential harmonic --integrator euler-maruyama --dt $dt --steps 100000 --thin 10 --seed $s --output e.csv >/dev/null 2>&1; a=$?
   "$L" check --potential harmonic --samples e.csv >/dev/null 2>&1; b=$?
   echo "$dt $s $a $b" >> power.txt
 done; done
-for bias in 0 0.05; do for s in $(seq 1 60); do
+for bias in 0 0.05; do for s in $(seq 1 60); do   # (Docs: 60 seeds unbiased, 20 biased)
   "$PY" "$HERE/rwm-double-well.py" $s p.csv $bias && "$L" check --potential double-well --samples p.csv >/dev/null 2>&1
   echo "$bias $s $?" >> python.txt
 done; done
