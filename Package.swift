@@ -64,8 +64,7 @@ let package = Package(
         .testTarget(name: "GSLSupportTests", dependencies: ["GSLSupport", "LangevinCore"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "LangevinCore"]),
         .testTarget(name: "PotentialsTests", dependencies: ["Potentials", "LangevinCore"]),
-        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "GSLSupport", "LangevinCore"],
-                    exclude: ["Fixtures/make_arviz_fixture.py"]),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "GSLSupport", "LangevinCore"]),
         .testTarget(name: "NeuralEnergyTests", dependencies: ["NeuralEnergy", "LangevinCore", "GSLSupport", "CPNG", "CZlib"]),
         // Statistical tests: fixed seeds, tolerances from effective sample sizes (run in release).
         .testTarget(name: "StatisticalTests",

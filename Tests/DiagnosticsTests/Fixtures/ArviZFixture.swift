@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Generated once by make_arviz_fixture.py with ArviZ 0.23.4, NumPy 2.4.6; do not edit by hand.
+// Generated once by the script in ArviZFixtureScript.swift with ArviZ 0.23.4, NumPy 2.4.6; do not edit by hand.
 // Each case: chains x draws, and ArviZ's rhat(method="rank"), ess(method="bulk"), ess(method="tail"),
 // ess(method="mean").
 
