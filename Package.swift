@@ -119,5 +119,8 @@ let package = Package(
                     dependencies: ["LangevinTestSupport", "Figures", "ExampleSupport", "temperature-dial", "relaxation",
                                    "integrator-bias", "sgd-vs-sgld", "sgld-mnist", "double-well-histogram",
                                    "custom-energy", "custom-integrator"]),
+        // Example: a user's own sampler tested with SamplerCheck (Swift Testing).
+        .testTarget(name: "SamplerCheckExample", dependencies: ["Diagnostics", "LangevinCore"],
+                    path: "Examples/testing-your-sampler"),
     ]
 )

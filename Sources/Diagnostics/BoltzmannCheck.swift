@@ -248,17 +248,21 @@ public struct BoltzmannCheck: Sendable {
 
             if let cdf = target.marginalCDFs?[i] {
                 let ks = KolmogorovSmirnov.test(thinned, cdf: cdf)
-                entries.append(CheckEntry(
+                var ksEntry = CheckEntry(
                     name: "ks[\(name)]", kind: .ks, statistic: ks.statistic, pValue: ks.pValue,
-                    detail: "D_n on n=\(ks.sampleCount) thinned draws (\(thinning)), λ=\(formatNumber(ks.lambda))"))
+                    detail: "D_n on n=\(ks.sampleCount) thinned draws (\(thinning)), λ=\(formatNumber(ks.lambda))")
+                ksEntry.sampleCount = ks.sampleCount
+                entries.append(ksEntry)
                 let bins = max(2, min(chiSquaredBins, thinned.count / 5))
                 let edges = ChiSquaredTest.equiprobableEdges(bins: bins, cdf: cdf,
                                                              quantile: target.marginalQuantiles?[i])
                 let chi = ChiSquaredTest.test(thinned, cdf: cdf, edges: edges)
-                entries.append(CheckEntry(
+                var chiEntry = CheckEntry(
                     name: "chi2[\(name)]", kind: .chi2, statistic: chi.statistic, pValue: chi.pValue,
                     detail: "X² with \(chi.degreesOfFreedom) dof, \(chi.binCount) equiprobable bins, "
-                        + "n=\(chi.sampleCount)"))
+                        + "n=\(chi.sampleCount)")
+                chiEntry.sampleCount = chi.sampleCount
+                entries.append(chiEntry)
             }
             if let mean = target.exact.mean(i) {
                 entries.append(momentEntry("mean[\(name)]", series, exact: mean))
@@ -267,11 +271,18 @@ public struct BoltzmannCheck: Sendable {
                 entries.append(momentEntry("second-moment[\(name)]", series.map { $0.map { $0 * $0 } }, exact: second))
             }
             let rHat = EffectiveSampleSize.splitRHat(series, rankNormalized: rankNormalizedRHat)
-            entries.append(CheckEntry(
+            var rHatEntry = CheckEntry(
                 name: "rhat[\(name)]", kind: .rhat, statistic: rHat, threshold: rHatThreshold,
                 passed: rHat < rHatThreshold,
                 detail: (rankNormalizedRHat ? "rank-normalised " : "")
-                    + "split-R̂ over \(2 * series.count) half-chains"))
+                    + "split-R̂ over \(2 * series.count) half-chains")
+            rHatEntry.effectiveSampleSize = EffectiveSampleSize.multiChain(series).effectiveSampleSize
+            if Set(series.map(\.count)).count == 1 {
+                rHatEntry.bulkEffectiveSampleSize = ArviZStyleESS.bulk(series)
+                rHatEntry.tailEffectiveSampleSize = ArviZStyleESS.tail(series)
+            }
+            rHatEntry.sampleCount = series.reduce(0) { $0 + $1.count }
+            entries.append(rHatEntry)
         }
 
         if let meanEnergy = target.exact.meanEnergy {
@@ -320,10 +331,16 @@ public struct BoltzmannCheck: Sendable {
 
     private func momentEntry(_ name: String, _ series: [[Double]], exact: Double) -> CheckEntry {
         let m = MomentTest.test(series, exact: exact)
-        return CheckEntry(
+        var entry = CheckEntry(
             name: name, kind: .moment, statistic: m.sampleMean, pValue: m.pValue, zScore: m.zScore,
             detail: "exact \(formatNumber(exact, significant: 6)), "
                 + "SE \(formatNumber(m.standardError, significant: 3)), "
                 + "ESS \(formatNumber(m.effectiveSampleSize, significant: 4))")
+        entry.estimate = m.sampleMean
+        entry.exact = exact
+        entry.standardError = m.standardError
+        entry.effectiveSampleSize = m.effectiveSampleSize
+        entry.sampleCount = series.reduce(0) { $0 + $1.count }
+        return entry
     }
 }

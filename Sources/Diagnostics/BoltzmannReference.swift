@@ -168,7 +168,8 @@ public struct BoltzmannReference {
         self.referenceEnergy = u0
 
         let engine = BoltzmannQuadrature(dimension: dimension, temperature: temperature, domain: domain,
-                                         referenceEnergy: u0, relativeTolerance: relativeTolerance, energy: energy)
+                                         searchBox: searchBox, referenceEnergy: u0,
+                                         relativeTolerance: relativeTolerance, energy: energy)
         // Z′ = ∫ w.
         let (z, zError) = try engine.integrateMarginal(0, over: domain[0]) { _ in 1 }
         guard z > 0 else { throw LangevinError(.numerical, "∫exp(−(U − U₀)/T) is \(z), not positive") }
@@ -342,19 +343,34 @@ private final class BoltzmannQuadrature {
     let dimension: Int
     let temperature: Double
     let domain: [ClosedRange<Double>]
+    let searchBox: [ClosedRange<Double>]
     let referenceEnergy: Double
     let energy: (Double, Double) -> Double
     let relativeTolerance: Double
+    /// Where inner integrals look for the minima of U along their line: 201 points across the search box, then
+    /// points at geometrically growing distances (box width · 2ᵏ/8) beyond it, out to the domain's ends.
+    let linePoints: [[Double]]
     var outer: Quadrature
     let inner: Quadrature
     /// The first failure inside an inner integral (the outer integrand then returns NaN).
     var innerFailure: LangevinError?
 
-    init(dimension: Int, temperature: Double, domain: [ClosedRange<Double>], referenceEnergy: Double,
-         relativeTolerance: Double, energy: @escaping (Double, Double) -> Double) {
+    init(dimension: Int, temperature: Double, domain: [ClosedRange<Double>], searchBox: [ClosedRange<Double>],
+         referenceEnergy: Double, relativeTolerance: Double, energy: @escaping (Double, Double) -> Double) {
         self.dimension = dimension
         self.temperature = temperature
         self.domain = domain
+        self.searchBox = searchBox
+        self.linePoints = zip(searchBox, domain).map { box, dom in
+            let w = box.upperBound - box.lowerBound
+            var points = (0...200).map { box.lowerBound + w * Double($0) / 200 }
+            for k in 0...60 {
+                let r = w * Double(1 << min(k, 60)) / 8
+                if box.lowerBound - r > dom.lowerBound { points.append(box.lowerBound - r) }
+                if box.upperBound + r < dom.upperBound { points.append(box.upperBound + r) }
+            }
+            return points.sorted()
+        }
         self.referenceEnergy = referenceEnergy
         self.energy = energy
         self.relativeTolerance = relativeTolerance
@@ -371,16 +387,53 @@ private final class BoltzmannQuadrature {
         if dimension == 1 { return weight(t, 0) }
         do {
             if i == 0 {
-                return try inner.integrate({ y in self.weight(t, y) }, from: domain[1].lowerBound,
-                                           to: domain[1].upperBound).value
+                return try integrateAlongLine(axis: 1, energy: { y in self.energy(t, y) }) { y in self.weight(t, y) }
             } else {
-                return try inner.integrate({ x in self.weight(x, t) }, from: domain[0].lowerBound,
-                                           to: domain[0].upperBound).value
+                return try integrateAlongLine(axis: 0, energy: { x in self.energy(x, t) }) { x in self.weight(x, t) }
             }
         } catch {
             if innerFailure == nil { innerFailure = error }
             return .nan
         }
+    }
+
+    /// The local minima of U along one inner line (at most 16, the lowest), each refined by golden-section search
+    /// between its neighbouring sample points: the places where w peaks.
+    func lineMinima(axis: Int, energy u: (Double) -> Double) -> [Double] {
+        let points = linePoints[axis]
+        let values = points.map { v -> Double in let e = u(v); return e.isNaN ? .infinity : e }
+        var minima: [(Double, Double)] = []
+        for k in 1..<(points.count - 1) where values[k] < values[k - 1] && values[k] <= values[k + 1] {
+            // Golden-section search on [points[k−1], points[k+1]], which brackets a minimum.
+            var a = points[k - 1], b = points[k + 1]
+            let g = (5.0.squareRoot() - 1) / 2
+            var c = b - g * (b - a), d = a + g * (b - a)
+            var fc = u(c), fd = u(d)
+            for _ in 0..<80 where b - a > 1e-13 * max(1, abs(a), abs(b)) {
+                if fc < fd { b = d; d = c; fd = fc; c = b - g * (b - a); fc = u(c) }
+                else { a = c; c = d; fc = fd; d = a + g * (b - a); fd = u(d) }
+            }
+            let m = (a + b) / 2
+            minima.append((m, u(m)))
+        }
+        if minima.count > 16 { minima = Array(minima.sorted { $0.1 < $1.1 }.prefix(16)) }
+        return minima.map(\.0).sorted()
+    }
+
+    /// ∫ f along the inner line of `axis` over its domain, split at the minima of U along the line so that every
+    /// peak of w sits at the end of a piece, where adaptive quadrature finds it however narrow it is and however far
+    /// out (a spike far out on an infinite line is otherwise squeezed below QAGI's first subdivision).
+    func integrateAlongLine(axis: Int, energy u: (Double) -> Double, _ f: (Double) -> Double)
+        throws(LangevinError) -> Double
+    {
+        let dom = domain[axis]
+        let cuts = [dom.lowerBound] + lineMinima(axis: axis, energy: u).filter { $0 > dom.lowerBound && $0 < dom.upperBound }
+            + [dom.upperBound]
+        var total = 0.0
+        for k in 0..<(cuts.count - 1) where cuts[k] < cuts[k + 1] {
+            total += try inner.integrate(f, from: cuts[k], to: cuts[k + 1]).value
+        }
+        return total
     }
 
     /// ∫ g(t) mᵢ(t) dt over `range`, with GSL's error estimate.
@@ -415,8 +468,7 @@ private final class BoltzmannQuadrature {
             }
             return try outer.integrate({ x in
                 do throws(LangevinError) {
-                    return try self.inner.integrate({ y in excess(x, y) }, from: self.domain[1].lowerBound,
-                                                    to: self.domain[1].upperBound).value
+                    return try self.integrateAlongLine(axis: 1, energy: { y in self.energy(x, y) }) { y in excess(x, y) }
                 } catch {
                     if self.innerFailure == nil { self.innerFailure = error }
                     return .nan
@@ -463,6 +515,11 @@ private final class BoltzmannQuadrature {
             tries += 1
         }
         if let e = innerFailure { throw e }
+        // A range that grew far beyond the box (a heavy tail, e.g. the banana's y, 0 … 700) keeps a spacing of at
+        // most box width / 512, so that features near the mode stay resolved (at most 16 384 intervals). For the
+        // default Rosenbrock's y, KS statistics against this table differed from those against the exact marginal
+        // by 2.6·10⁻⁶ at spacing width / 255 and by < 10⁻¹⁰ at width / 512 (same draws).
+        let intervals = max(intervals, min(16_384, Int(((b - a) / (width / 512)).rounded(.up))))
         let h = (b - a) / Double(intervals)
         var density = [Double](repeating: 0, count: intervals + 1)
         for j in 0...intervals { density[j] = marginal(i, a + h * Double(j)) / z }

@@ -2,7 +2,11 @@
 
 /// One line of a ``CheckReport``.
 ///
-/// JSON keys: `name`, `kind`, `statistic`, `threshold`, `pValue`, `adjustedPValue`, `zScore`, `passed`, `detail`.
+/// JSON keys: `name`, `kind`, `statistic`, `threshold`, `pValue`, `adjustedPValue`, `zScore`, `passed`, `verdict`
+/// (`"pass"`, `"fail"` or `"figure"`), `detail`, and the numbers behind them: `estimate` and `exact` (moment tests:
+/// the sample moment and its exact value), `standardError` (sd/√ESS), `ess` (the mean-ESS of the moment test, or of
+/// the coordinate for `rhat`), `essBulk` and `essTail` (`rhat`: Vehtari et al. 2021, as ArviZ computes them), and
+/// `sampleCount` (the draws a test used: the thinned draws of KS and χ², all draws otherwise).
 /// Absent optionals are omitted; non-finite numbers (which JSON cannot hold) are written as `null` and read back as
 /// NaN (`statistic`) or nil.
 public struct CheckEntry: Sendable, Equatable, Codable {
@@ -37,6 +41,29 @@ public struct CheckEntry: Sendable, Equatable, Codable {
     public var passed: Bool?
     /// Human-readable context (sample sizes, thinning, exact value, SE, …).
     public var detail: String
+    /// The estimate tested: the sample moment (moment tests), else nil.
+    public var estimate: Double?
+    /// The exact value the estimate is compared with (moment tests).
+    public var exact: Double?
+    /// The standard error of the estimate, sd/√ESS (moment tests).
+    public var standardError: Double?
+    /// The mean-ESS behind the standard error (moment tests), or of the coordinate (`rhat`).
+    public var effectiveSampleSize: Double?
+    /// Bulk ESS of the coordinate (`rhat` lines; Vehtari et al. 2021).
+    public var bulkEffectiveSampleSize: Double?
+    /// Tail ESS of the coordinate (`rhat` lines; Vehtari et al. 2021).
+    public var tailEffectiveSampleSize: Double?
+    /// Number of draws the test used.
+    public var sampleCount: Int?
+
+    /// `"pass"`, `"fail"` or `"figure"` (no verdict).
+    public var verdict: String {
+        switch passed {
+        case .some(true): "pass"
+        case .some(false): "fail"
+        case .none: "figure"
+        }
+    }
 
     public init(name: String, kind: Kind, statistic: Double, threshold: Double? = nil, pValue: Double? = nil,
                 adjustedPValue: Double? = nil, zScore: Double? = nil, passed: Bool? = nil, detail: String = "") {
@@ -53,6 +80,8 @@ public struct CheckEntry: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case name, kind, statistic, threshold, pValue, adjustedPValue, zScore, passed, detail
+        case verdict, estimate, exact, standardError, sampleCount
+        case effectiveSampleSize = "ess", bulkEffectiveSampleSize = "essBulk", tailEffectiveSampleSize = "essTail"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -66,6 +95,13 @@ public struct CheckEntry: Sendable, Equatable, Codable {
         zScore = try c.decodeIfPresent(Double.self, forKey: .zScore)
         passed = try c.decodeIfPresent(Bool.self, forKey: .passed)
         detail = try c.decodeIfPresent(String.self, forKey: .detail) ?? ""
+        estimate = try c.decodeIfPresent(Double.self, forKey: .estimate)
+        exact = try c.decodeIfPresent(Double.self, forKey: .exact)
+        standardError = try c.decodeIfPresent(Double.self, forKey: .standardError)
+        effectiveSampleSize = try c.decodeIfPresent(Double.self, forKey: .effectiveSampleSize)
+        bulkEffectiveSampleSize = try c.decodeIfPresent(Double.self, forKey: .bulkEffectiveSampleSize)
+        tailEffectiveSampleSize = try c.decodeIfPresent(Double.self, forKey: .tailEffectiveSampleSize)
+        sampleCount = try c.decodeIfPresent(Int.self, forKey: .sampleCount)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -82,7 +118,15 @@ public struct CheckEntry: Sendable, Equatable, Codable {
         try put(adjustedPValue, .adjustedPValue)
         try put(zScore, .zScore)
         try c.encodeIfPresent(passed, forKey: .passed)
+        try c.encode(verdict, forKey: .verdict)
         try c.encode(detail, forKey: .detail)
+        try put(estimate, .estimate)
+        try put(exact, .exact)
+        try put(standardError, .standardError)
+        try put(effectiveSampleSize, .effectiveSampleSize)
+        try put(bulkEffectiveSampleSize, .bulkEffectiveSampleSize)
+        try put(tailEffectiveSampleSize, .tailEffectiveSampleSize)
+        try c.encodeIfPresent(sampleCount, forKey: .sampleCount)
     }
 }
 

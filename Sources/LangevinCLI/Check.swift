@@ -9,8 +9,8 @@ import Potentials
 /// `langevin check`: samples like `sample`, then tests the draws against the Boltzmann distribution.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Sample exp(-U/T) and check the draws against the exact Boltzmann distribution.",
-        discussion: "The reference is the closed form where one exists (harmonic wells), else GSL quadrature for energies in one or two dimensions. Checks: Kolmogorov-Smirnov and chi-squared on each marginal (thinned by 2x the integrated autocorrelation time), moment z-scores with standard errors from the effective sample size, split R-hat across chains, and a kernel Stein discrepancy as a figure. Holm's procedure holds the family-wise error rate at --alpha. Exit status: 0 all checks passed, 1 a check failed, 2 an error.")
+        abstract: "Sample exp(-U/T), or read draws from files (--samples), and check them against the exact Boltzmann distribution.",
+        discussion: "With --samples FILE... the draws come from files written by any sampler (this tool's CSV, CmdStan CSV, or any CSV with a header; --columns names the columns) and are checked at --temperature; the sampling options are then not used. The reference is the closed form where one exists (harmonic wells), else GSL quadrature for energies in one or two dimensions. Checks: Kolmogorov-Smirnov and chi-squared on each marginal (thinned by 2x the integrated autocorrelation time), moment z-scores with standard errors from the effective sample size, rank-normalised split R-hat across chains, and a kernel Stein discrepancy as a figure. Holm's procedure holds the family-wise error rate at --alpha. Exit status: 0 all checks passed, 1 a check failed, 2 an error (unreadable or malformed sample files included), 64 a usage error.")
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
 
@@ -26,10 +26,25 @@ struct Check: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the samples as CSV.", valueName: "FILE.csv"))
     var output: String?
 
+    @Option(parsing: .upToNextOption, help: ArgumentHelp(
+        "Check these draws instead of sampling: this tool's CSV (chains from its chain column), CmdStan CSV (one file per chain) or any CSV with a header naming the columns.",
+        valueName: "FILE"))
+    var samples: [String] = []
+
+    @Option(help: ArgumentHelp(
+        "With --samples: the columns holding the energy's variables, in its variable order (default: the variable names).",
+        valueName: "NAMES"))
+    var columns: String?
+
     func validate() throws {
         guard alpha > 0, alpha < 1 else { throw ValidationError("--alpha must be in (0, 1), got \(alpha)") }
-        guard sampling.chains >= 2 else {
-            throw ValidationError("check needs --chains ≥ 2 (R-hat compares chains)")
+        if samples.isEmpty {
+            if columns != nil { throw ValidationError("--columns applies to --samples only") }
+            guard sampling.chains >= 2 else {
+                throw ValidationError("check needs --chains ≥ 2 (R-hat compares chains)")
+            }
+        } else if output != nil {
+            throw ValidationError("--output writes the draws check samples; with --samples there are none to write")
         }
         guard sampling.temperature > 0 else {
             throw ValidationError("check needs --temperature > 0 (at T = 0 there is no Boltzmann distribution)")
@@ -37,35 +52,19 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        let report: CheckReport
+        let result: CheckOutput
         do {
             let resolved = try energy.resolve()
-            let writer = try output.map { path throws(LangevinError) in
-                try SampleWriter(path: path, kind: .plain, chains: sampling.chains)
-            }
-            let target = try makeTarget(resolved, temperature: sampling.temperature)
-            let outcome = try runSampling(energy: resolved, options: sampling)
-            try writer?.write(outcome, temperature: sampling.temperature)
-            if let divergence = outcome.divergence { throw divergence }
-            let samples = try CheckSamples(
-                dimension: resolved.variableNames.count,
-                chains: outcome.chains.map { c in (0..<c.count).flatMap { c.positionRow($0) } },
-                energies: outcome.chains.map { $0.energySeries() },
-                variableNames: resolved.variableNames)
-            let checker = BoltzmannCheck(familywiseAlpha: alpha)
-            report = try checker.run(samples, target: target)
-            let header = "\(resolved.label), \(outcome.integratorName), dt=\(sampling.dt), T=\(sampling.temperature), "
-                + "\(sampling.chains) chains x \(outcome.chains[0].count) kept draws, seed \(sampling.seed)"
-            let monitors = temperatureMonitors(resolved, outcome)
+            result = samples.isEmpty ? try checkOwnDraws(resolved) : try checkFiles(resolved)
             switch format {
             case .table:
-                print(header)
-                print(monitors)
-                print(report.renderTable())
+                print(result.header)
+                print("monitors: " + result.monitors.text)
+                print(result.report.renderTable())
             case .json:
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                let data = try encoder.encode(report)
+                let data = try encoder.encode(result)
                 print(String(decoding: data, as: UTF8.self))
             }
         } catch let error as LangevinError {
@@ -73,64 +72,122 @@ struct Check: ParsableCommand {
         } catch let error as EncodingError {
             throw fail("cannot encode the report: \(error)")
         }
-        if !report.passed { throw ExitCode(1) }
+        if !result.report.passed { throw ExitCode(1) }
     }
 
-    /// Kinetic (underdamped schemes) and configurational temperature estimates of the kept draws, and the mean
-    /// Metropolis acceptance (MALA): at equilibrium both temperatures estimate T.
-    func temperatureMonitors(_ resolved: ResolvedEnergy, _ outcome: SamplingOutcome) -> String {
-        var parts: [String] = []
-        let kinetic = outcome.chains.map(\.summary.kineticTemperature).filter { !$0.isNaN }
-        if !kinetic.isEmpty { parts.append("kinetic temperature \(rounded(kinetic.reduce(0, +) / Double(kinetic.count)))") }
-        // Configurational temperature ⟨|∇U|²⟩/⟨∇²U⟩ on up to 20 000 evenly spaced kept draws.
+    /// Samples like `sample`, then checks the kept draws.
+    func checkOwnDraws(_ resolved: ResolvedEnergy) throws(LangevinError) -> CheckOutput {
+        let writer = try output.map { path throws(LangevinError) in
+            try SampleWriter(path: path, kind: .plain, chains: sampling.chains)
+        }
+        let target = try makeTarget(resolved, temperature: sampling.temperature)
+        let outcome = try runSampling(energy: resolved, options: sampling)
+        try writer?.write(outcome, temperature: sampling.temperature)
+        if let divergence = outcome.divergence { throw divergence }
+        let draws = try CheckSamples(
+            dimension: resolved.variableNames.count,
+            chains: outcome.chains.map { c in (0..<c.count).flatMap { c.positionRow($0) } },
+            energies: outcome.chains.map { $0.energySeries() },
+            variableNames: resolved.variableNames)
+        let report = try SamplerCheck.check(draws, target: target, alpha: alpha).report
+        let header = "\(resolved.label), \(outcome.integratorName), dt=\(sampling.dt), T=\(sampling.temperature), "
+            + "\(sampling.chains) chains x \(outcome.chains[0].count) kept draws, seed \(sampling.seed)"
         let rows = outcome.chains.flatMap { c in (0..<c.count).map { c.positionRow($0) } }
+        var monitors = CheckMonitors()
+        let kinetic = outcome.chains.map(\.summary.kineticTemperature).filter { !$0.isNaN }
+        if !kinetic.isEmpty { monitors.kineticTemperature = kinetic.reduce(0, +) / Double(kinetic.count) }
+        monitors.configurationalTemperature = configurationalTemperature(resolved, rows)
+        if outcome.isMetropolisAdjusted {
+            monitors.meanAcceptance = outcome.chains.map(\.summary.meanAcceptance).reduce(0, +)
+                / Double(outcome.chains.count)
+        }
+        var settings = CheckSettings(source: "sampled", energy: resolved.label, temperature: sampling.temperature,
+                                     alpha: alpha)
+        settings.integrator = outcome.integratorName
+        settings.dt = sampling.dt
+        settings.friction = sampling.friction
+        settings.mass = sampling.mass
+        settings.steps = sampling.steps
+        settings.burnIn = sampling.burnIn
+        settings.thin = sampling.thin
+        settings.chains = sampling.chains
+        settings.seed = sampling.seed
+        settings.rng = sampling.rng
+        settings.drawsPerChain = outcome.chains[0].count
+        return CheckOutput(report: report, monitors: monitors, settings: settings, header: header)
+    }
+
+    /// Checks draws read from files (`--samples`); U is recomputed from the positions with the named energy.
+    func checkFiles(_ resolved: ResolvedEnergy) throws(LangevinError) -> CheckOutput {
+        let names = resolved.variableNames
+        let columnNames = columns.map { $0.split(separator: ",").map { String($0).trimmed } }
+        let read = try SampleFileReader.read(paths: samples, variables: names, columns: columnNames)
+        guard read.chains.count >= 2 else {
+            throw LangevinError(.invalidData,
+                "\(read.chainLabels.joined(separator: ", ")) holds 1 chain; the check needs at least 2 (R-hat compares "
+                + "chains): give one file per chain, or a file with a chain column")
+        }
+        let minimum = EffectiveSampleSize.minimumSampleCount
+        guard read.drawsPerChain >= minimum else {
+            throw LangevinError(.invalidData,
+                "the chains have \(read.drawsPerChain) draws each; the check needs at least \(minimum) per chain, and "
+                + "at least 50 integrated autocorrelation times")
+        }
+        let target = try makeTarget(resolved, temperature: sampling.temperature)
+        let draws = try CheckSamples(dimension: names.count, chains: read.chains, variableNames: names)
+        let report = try SamplerCheck.check(draws, target: target, alpha: alpha).report
+        let files = samples.count == 1 ? samples[0] : "\(samples.count) files"
+        let header = "\(resolved.label), samples from \(files) (\(Array(Set(read.formats)).sorted().joined(separator: "/"))), "
+            + "T=\(sampling.temperature), \(read.chains.count) chains x \(read.drawsPerChain) draws"
+        let d = names.count
+        let rows = read.chains.flatMap { x in Swift.stride(from: 0, to: x.count, by: d).map { Array(x[$0..<($0 + d)]) } }
+        var monitors = CheckMonitors()
+        monitors.configurationalTemperature = configurationalTemperature(resolved, rows)
+        var settings = CheckSettings(source: "files", energy: resolved.label, temperature: sampling.temperature,
+                                     alpha: alpha)
+        settings.files = samples
+        settings.formats = read.formats
+        settings.columns = columnNames ?? names
+        settings.chains = read.chains.count
+        settings.drawsPerChain = read.drawsPerChain
+        return CheckOutput(report: report, monitors: monitors, settings: settings, header: header)
+    }
+
+    /// Configurational temperature ⟨|∇U|²⟩/⟨∇²U⟩ on up to 20 000 evenly spaced draws: at equilibrium it estimates T.
+    func configurationalTemperature(_ resolved: ResolvedEnergy, _ rows: [[Double]]) -> Double {
         let stride = max(1, rows.count / 20_000)
         let picked = Swift.stride(from: 0, to: rows.count, by: stride).map { rows[$0] }
-        let configurational: Double = switch resolved {
+        return switch resolved {
         case .builtin(let p): TemperatureMonitor.configurational(p, positions: picked)
         case .expression(let e): TemperatureMonitor.configurational(e, positions: picked)
         }
-        parts.append("configurational temperature \(rounded(configurational))")
-        if outcome.isMetropolisAdjusted {
-            let a = outcome.chains.map(\.summary.meanAcceptance).reduce(0, +) / Double(outcome.chains.count)
-            parts.append("mean acceptance \(rounded(a))")
-        }
-        return "monitors: " + parts.joined(separator: ", ")
     }
 
     /// The exact reference: closed form for harmonic wells, quadrature in one or two dimensions, else moments only
     /// where known (and R-hat and the KSD figure always).
     func makeTarget(_ resolved: ResolvedEnergy, temperature t: Double) throws(LangevinError) -> BoltzmannTarget {
-        let d = resolved.variableNames.count
-        let score: ([Double]) -> [Double]
-        let energyFunction: ([Double]) -> Double
         switch resolved {
         case .builtin(let p):
-            score = { x in p.energyAndGradient(at: x).gradient.map { -$0 / t } }
-            energyFunction = { x in p.energy(at: x) }
+            let score: ([Double]) -> [Double] = { x in p.energyAndGradient(at: x).gradient.map { -$0 / t } }
+            let energyFunction: ([Double]) -> Double = { x in p.energy(at: x) }
             if case .harmonic(let h) = p {
                 return harmonicTarget(h, temperature: t, score: score, energy: energyFunction)
             }
+            if case .rosenbrock(let r) = p, let law = r.boltzmannLaw(temperature: t),
+               let m = r.exactMoments(temperature: t) {
+                return .parabolicGaussian(
+                    mean: law.xMean, variance: law.xVariance, conditionalVariance: law.yConditionalVariance,
+                    exact: ReferenceMoments(means: m.means ?? [], variances: m.variances ?? [], meanEnergy: m.meanEnergy),
+                    energy: energyFunction, score: score)
+            }
+            var exact: ReferenceMoments? = nil
+            if p.dimension > 2, let m = p.exactMoments(temperature: t) {
+                exact = ReferenceMoments(means: m.means ?? [], variances: m.variances ?? [], meanEnergy: m.meanEnergy)
+            }
+            return try SamplerCheck.target(for: p, temperature: t, exact: exact)
         case .expression(let e):
-            score = { x in e.energyAndGradient(at: x).gradient.map { -$0 / t } }
-            energyFunction = { x in e.energy(at: x) }
+            return try SamplerCheck.target(for: e, temperature: t)
         }
-        if d == 1 {
-            let reference = try BoltzmannReference(
-                temperature: t, energy: { x in energyFunction([x]) }, derivative: { x in -t * score([x])[0] })
-            return BoltzmannTarget(reference)
-        }
-        if d == 2 {
-            let reference = try BoltzmannReference(
-                temperature: t, energy: { x, y in energyFunction([x, y]) },
-                gradient: { x, y in let s = score([x, y]); return (-t * s[0], -t * s[1]) })
-            return BoltzmannTarget(reference)
-        }
-        var exact = ReferenceMoments()
-        if case .builtin(let p) = resolved, let m = p.exactMoments(temperature: t) {
-            exact = ReferenceMoments(means: m.means ?? [], variances: m.variances ?? [], meanEnergy: m.meanEnergy)
-        }
-        return BoltzmannTarget(dimension: d, exact: exact, energy: energyFunction, score: score)
     }
 
     func harmonicTarget(_ h: Harmonic, temperature t: Double, score: @escaping ([Double]) -> [Double],

@@ -22,9 +22,9 @@ struct SampleWriter {
 
     func write(_ outcome: SamplingOutcome, temperature: Double) throws(LangevinError) {
         let names = outcome.variableNames
-        let momentumNames = outcome.usesMomentum ? names.map { "p_\($0)" } : []
         switch kind {
         case .plain:
+            let momentumNames = outcome.usesMomentum ? names.map { "p_\($0)" } : []
             let file = files[0]
             file.write((["chain", "step"] + names + momentumNames + ["energy"]).joined(separator: ",") + "\n")
             for chain in outcome.chains {
@@ -37,19 +37,28 @@ struct SampleWriter {
             }
             try file.commit()
         case .cmdstan:
+            // Stan's conventions, which ArviZ follows: names ending in `__` are the sampler's (sample_stats), the
+            // others parameters (posterior). Momenta are the sampler's state, not parameters: `p_x__`.
+            let stanMomenta = outcome.usesMomentum ? names.map { "p_\($0)__" } : []
             for (i, chain) in outcome.chains.enumerated() {
                 let file = files[files.count == 1 ? 0 : i]
                 file.write("# Langevin sampler output (CmdStan-style CSV)\n")
                 file.write("# algorithm = \(outcome.integratorName)\n# chain_id = \(chain.chain + 1)\n")
-                file.write("# temperature = \(temperature)\n# lp__ = -U/T\n")
-                file.write((["lp__", "accept_stat__"] + names + momentumNames).joined(separator: ",") + "\n")
+                file.write("# temperature = \(temperature)\n")
+                file.write(temperature > 0 ? "# lp__ = -U/T\n"
+                                           : "# lp__ = -U (T = 0: no Boltzmann density; minus the energy)\n")
+                file.write("# accept_stat__ = Metropolis acceptance probability of the step that produced the draw "
+                    + "(1 for unadjusted schemes)\n")
+                file.write((["lp__", "accept_stat__"] + stanMomenta + names).joined(separator: ",") + "\n")
                 let width = chain.rowWidth
-                let accept = chain.summary.meanAcceptance
+                let d = chain.dimension
                 for r in 0..<chain.count {
                     let u = chain.values[r * width + width - 1]
                     let lp = temperature > 0 ? -u / temperature : -u
+                    let accept = r < chain.acceptance.count ? chain.acceptance[r] : 1
                     var line = "\(lp),\(accept)"
-                    for j in 0..<(width - 1) { line += ",\(chain.values[r * width + j])" }
+                    if chain.hasMomentum { for j in d..<(2 * d) { line += ",\(chain.values[r * width + j])" } }
+                    for j in 0..<d { line += ",\(chain.values[r * width + j])" }
                     file.write(line + "\n")
                 }
                 if files.count == 1 { break }

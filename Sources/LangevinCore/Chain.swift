@@ -43,7 +43,8 @@ public struct ChainSummary: Sendable, Equatable {
 }
 
 /// Runs one chain: burn-in, then sampling; calls `keep(step, state)` for each kept state, in order, and
-/// `progress(stepsDone)` every `progressInterval` steps.
+/// `progress(stepsDone)` every `progressInterval` steps. For Metropolis-adjusted schemes, `keptAcceptance(α)` is
+/// called after each `keep` with the acceptance probability α of the step that produced the kept state.
 ///
 /// On divergence the chain stops: the error names the step and carries the last finite state; states kept before it
 /// were already delivered through `keep`.
@@ -51,13 +52,15 @@ public struct ChainSummary: Sendable, Equatable {
 public func runChain<I: LangevinIntegrator, F: GradientEstimator, R: RandomSource>(
     integrator: inout I, field: inout F, state: inout LangevinState<F.Scalar>, random: inout R,
     schedule: ChainSchedule, progressInterval: Int = 0, progress: ((Int) -> Void)? = nil,
+    keptAcceptance: ((Double) -> Void)? = nil,
     keep: (Int, borrowing LangevinState<F.Scalar>) -> Void
 ) throws(DivergenceError<F.Scalar>) -> ChainSummary {
     if var any = integrator as? AnyIntegrator {
         // A scheme chosen at run time: select it once, outside the step loop.
         defer { integrator = any as! I }
         return try runChain(integrator: &any, field: &field, state: &state, random: &random, schedule: schedule,
-                            progressInterval: progressInterval, progress: progress, keep: keep)
+                            progressInterval: progressInterval, progress: progress, keptAcceptance: keptAcceptance,
+                            keep: keep)
     }
     var summary = ChainSummary()
     integrator.prepare(&state, random: &random)
@@ -94,6 +97,7 @@ public func runChain<I: LangevinIntegrator, F: GradientEstimator, R: RandomSourc
             }
             keptStates += 1
             keep(t, state)
+            if adjusted { keptAcceptance?(info.acceptanceProbability) }
         }
         untilProgress &-= 1
         if untilProgress == 0 {
@@ -115,20 +119,24 @@ public func runChain<I: LangevinIntegrator, F: GradientEstimator, R: RandomSourc
 public func runChain<F: GradientEstimator, R: RandomSource>(
     integrator: inout AnyIntegrator, field: inout F, state: inout LangevinState<F.Scalar>, random: inout R,
     schedule: ChainSchedule, progressInterval: Int = 0, progress: ((Int) -> Void)? = nil,
+    keptAcceptance: ((Double) -> Void)? = nil,
     keep: (Int, borrowing LangevinState<F.Scalar>) -> Void
 ) throws(DivergenceError<F.Scalar>) -> ChainSummary {
     switch integrator {
     case .eulerMaruyama(var i):
         defer { integrator = .eulerMaruyama(i) }
         return try runChain(integrator: &i, field: &field, state: &state, random: &random, schedule: schedule,
-                            progressInterval: progressInterval, progress: progress, keep: keep)
+                            progressInterval: progressInterval, progress: progress, keptAcceptance: keptAcceptance,
+                            keep: keep)
     case .mala(var i):
         defer { integrator = .mala(i) }
         return try runChain(integrator: &i, field: &field, state: &state, random: &random, schedule: schedule,
-                            progressInterval: progressInterval, progress: progress, keep: keep)
+                            progressInterval: progressInterval, progress: progress, keptAcceptance: keptAcceptance,
+                            keep: keep)
     case .splitting(var i):
         defer { integrator = .splitting(i) }
         return try runChain(integrator: &i, field: &field, state: &state, random: &random, schedule: schedule,
-                            progressInterval: progressInterval, progress: progress, keep: keep)
+                            progressInterval: progressInterval, progress: progress, keptAcceptance: keptAcceptance,
+                            keep: keep)
     }
 }

@@ -14,6 +14,9 @@ public struct ChainSamples: Sendable {
     public var steps: [Int] = []
     /// Row-major values, `rowWidth` per row.
     public var values: [Double] = []
+    /// Metropolis-adjusted schemes: per kept row, the acceptance probability of the step that produced it
+    /// (empty for unadjusted schemes, whose every step is accepted).
+    public var acceptance: [Double] = []
     /// What the chain reports (acceptance, gradient evaluations, kinetic temperature).
     public var summary = ChainSummary()
     /// The divergence that stopped the chain early, if any.
@@ -98,7 +101,8 @@ public func sampleChains<I: LangevinIntegrator & Sendable, F: GradientEstimator 
             samples.summary = try runChain(
                 integrator: &integrator, field: &field, state: &state, random: &random, schedule: schedule,
                 progressInterval: progressInterval,
-                progress: progress.map { p in { _ in p(progressInterval) } }
+                progress: progress.map { p in { _ in p(progressInterval) } },
+                keptAcceptance: { a in samples.acceptance.append(a) }
             ) { step, s in samples.append(step: step, state: s) }
             samples.finalPosition = state.position.map(Double.init)
         } catch {

@@ -67,6 +67,15 @@ public struct Rosenbrock: Energy, Sendable, Equatable {
         return (dx * dx + bv * v) * inverseScale
     }
 
+    /// The Boltzmann law at T > 0 as a Gaussian on a parabola: x ∼ N(a, v) with v = sT/2 and, given x,
+    /// y ∼ N(x², v/b) (see the type's documentation). Exact marginals follow from it without 2-D quadrature:
+    /// P(y ≤ t) = E[Φ((t − x²)/√(v/b))] over x ∼ N(a, v). Nil unless T is finite and > 0.
+    public func boltzmannLaw(temperature: Double) -> (xMean: Double, xVariance: Double, yConditionalVariance: Double)? {
+        guard temperature.isFinite, temperature > 0 else { return nil }
+        let v = scale * temperature / 2
+        return (a, v, v / b)
+    }
+
     /// Exact at every T ≥ 0 (see the type's documentation).
     public func exactMoments(temperature: Double) -> ExactMoments? {
         guard isUsableTemperature(temperature) else { return nil }

@@ -61,7 +61,7 @@ struct SampleCheckTests {
                              "--output", dir + "/s.csv"])
         #expect(s.status == 0)
         let cmdstan = try String(contentsOfFile: dir + "/s_2.csv", encoding: .utf8)
-        #expect(cmdstan.contains("lp__,accept_stat__,x,p_x"))
+        #expect(cmdstan.contains("lp__,accept_stat__,p_x__,x\n"))
     }
 
     @Test("check passes MALA on the double well (exit 0, JSON passed = true)")
