@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["CCBLAS"]),
         .target(name: "Expressions", dependencies: ["LangevinCore"]),
         .target(name: "Potentials", dependencies: ["LangevinCore"]),
-        .target(name: "Diagnostics", dependencies: ["LangevinCore", "GSLSupport"]),
+        .target(name: "Diagnostics", dependencies: ["LangevinCore", "GSLSupport", "Potentials"]),
         // Labelled image data sets: IDX, CSV and PNG folders, validated; the catalogue of known sets.
         .target(name: "Datasets", dependencies: ["LangevinCore", "CPNG", "CZlib"]),
         // Classifiers over a flat parameter vector: the public Layer protocol, dense/conv/pooling layers on OpenBLAS,

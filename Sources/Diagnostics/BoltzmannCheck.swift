@@ -124,13 +124,8 @@ public struct BoltzmannTarget {
     /// the closed-form target of the harmonic tests.
     public static func gaussian(means: [Double], variances: [Double]) -> BoltzmannTarget {
         let d = means.count
-        precondition(variances.count == d, "gaussian target: one variance per mean")
-        let sd = variances.map { $0.squareRoot() }
-        return BoltzmannTarget(
-            dimension: d,
-            exact: ReferenceMoments(means: means, variances: variances, meanEnergy: Double(d) / 2),
-            marginalCDFs: (0..<d).map { i in { GSLDistributions.normalCDF(($0 - means[i]) / sd[i]) } },
-            marginalQuantiles: (0..<d).map { i in { means[i] + sd[i] * GSLDistributions.normalQuantile($0) } },
+        return gaussian(
+            means: means, variances: variances, meanEnergy: Double(d) / 2,
             energy: { x in
                 var u = 0.0
                 for i in 0..<d { u += (x[i] - means[i]) * (x[i] - means[i]) / (2 * variances[i]) }

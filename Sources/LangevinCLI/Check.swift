@@ -167,40 +167,8 @@ struct Check: ParsableCommand {
     /// where known (and R-hat and the KSD figure always).
     func makeTarget(_ resolved: ResolvedEnergy, temperature t: Double) throws(LangevinError) -> BoltzmannTarget {
         switch resolved {
-        case .builtin(let p):
-            let score: ([Double]) -> [Double] = { x in p.energyAndGradient(at: x).gradient.map { -$0 / t } }
-            let energyFunction: ([Double]) -> Double = { x in p.energy(at: x) }
-            if case .harmonic(let h) = p {
-                return harmonicTarget(h, temperature: t, score: score, energy: energyFunction)
-            }
-            if case .rosenbrock(let r) = p, let law = r.boltzmannLaw(temperature: t),
-               let m = r.exactMoments(temperature: t) {
-                return .parabolicGaussian(
-                    mean: law.xMean, variance: law.xVariance, conditionalVariance: law.yConditionalVariance,
-                    exact: ReferenceMoments(means: m.means ?? [], variances: m.variances ?? [], meanEnergy: m.meanEnergy),
-                    energy: energyFunction, score: score)
-            }
-            var exact: ReferenceMoments? = nil
-            if p.dimension > 2, let m = p.exactMoments(temperature: t) {
-                exact = ReferenceMoments(means: m.means ?? [], variances: m.variances ?? [], meanEnergy: m.meanEnergy)
-            }
-            return try SamplerCheck.target(for: p, temperature: t, exact: exact)
-        case .expression(let e):
-            return try SamplerCheck.target(for: e, temperature: t)
+        case .builtin(let p): try .builtin(p, temperature: t)
+        case .expression(let e): try SamplerCheck.target(for: e, temperature: t)
         }
-    }
-
-    func harmonicTarget(_ h: Harmonic, temperature t: Double, score: @escaping ([Double]) -> [Double],
-                        energy: @escaping ([Double]) -> Double) -> BoltzmannTarget {
-        let d = h.dimension
-        let means = h.center
-        let variances = h.stiffness.map { t / $0 }
-        let sd = variances.map { $0.squareRoot() }
-        return BoltzmannTarget(
-            dimension: d,
-            exact: ReferenceMoments(means: means, variances: variances, meanEnergy: Double(d) * t / 2),
-            marginalCDFs: (0..<d).map { i in { GSLDistributions.normalCDF(($0 - means[i]) / sd[i]) } },
-            marginalQuantiles: (0..<d).map { i in { means[i] + sd[i] * GSLDistributions.normalQuantile($0) } },
-            energy: energy, score: score)
     }
 }
