@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Potentials", targets: ["Potentials"]),
         .library(name: "Diagnostics", targets: ["Diagnostics"]),
         .library(name: "NeuralEnergy", targets: ["NeuralEnergy"]),
+        .library(name: "Platform", targets: ["Platform"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,6 +27,8 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // The platform layer: the C library import, errno messages, the one safe file writer, output locks.
+        .target(name: "Platform"),
         // Pure Swift core: energies, random-source protocol, integrators, chain driver.
         .target(name: "LangevinCore"),
         // The only target that imports CGSL.
@@ -33,13 +36,14 @@ let package = Package(
         // The only target that imports CCBLAS.
         .target(name: "LinearAlgebra", dependencies: ["CCBLAS"]),
         .target(name: "Expressions", dependencies: ["LangevinCore"]),
-        .target(name: "Potentials", dependencies: ["LangevinCore"]),
+        .target(name: "Potentials", dependencies: ["LangevinCore", "Platform"]),
         .target(name: "Diagnostics", dependencies: ["LangevinCore", "GSLSupport"]),
         .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "LinearAlgebra", "GSLSupport", "CPNG", "CZlib"]),
         .executableTarget(
             name: "LangevinCLI",
             dependencies: [
                 "LangevinCore", "GSLSupport", "Expressions", "Potentials", "Diagnostics", "NeuralEnergy",
+                "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

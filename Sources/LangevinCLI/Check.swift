@@ -10,7 +10,7 @@ import Potentials
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sample exp(-U/T) and check the draws against the exact Boltzmann distribution.",
-        discussion: "The reference is the closed form where one exists (harmonic wells), else GSL quadrature for energies in one or two dimensions. Checks: Kolmogorov-Smirnov and chi-squared on each marginal (thinned by 2x the integrated autocorrelation time), moment z-scores with standard errors from the effective sample size, split R-hat across chains, and a kernel Stein discrepancy as a figure. Holm's procedure holds the family-wise error rate at --alpha. Exit status: 0 all checks passed, 1 a check failed, 2 an error.")
+        discussion: "The reference is the closed form where one exists (harmonic wells), else GSL quadrature for energies in one or two dimensions. Checks: Kolmogorov-Smirnov and chi-squared on each marginal (thinned by 2x the integrated autocorrelation time), moment z-scores with standard errors from the effective sample size, split R-hat across chains, and a kernel Stein discrepancy as a figure. Holm's procedure holds the family-wise error rate at --alpha. A MALA chain whose mean acceptance is below 0.05 or above 0.9999 is flagged. \(exitStatusHelp)")
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
 
@@ -40,6 +40,12 @@ struct Check: ParsableCommand {
         let report: CheckReport
         do {
             let resolved = try energy.resolve()
+            let usesMomentum = try AnyIntegrator(name: sampling.integrator, parameters: sampling.parameters).usesMomentum
+            if output != nil {
+                try SampleWriter.checkColumns(kind: .plain, variableNames: resolved.variableNames, usesMomentum: usesMomentum)
+            }
+            try Preflight.checkSampling(sampling, dimension: resolved.variableNames.count, usesMomentum: usesMomentum,
+                                        outputs: output.map { [$0] } ?? [], copies: 3)
             let writer = try output.map { path throws(LangevinError) in
                 try SampleWriter(path: path, kind: .plain, chains: sampling.chains)
             }
@@ -57,19 +63,22 @@ struct Check: ParsableCommand {
             let header = "\(resolved.label), \(outcome.integratorName), dt=\(sampling.dt), T=\(sampling.temperature), "
                 + "\(sampling.chains) chains x \(outcome.chains[0].count) kept draws, seed \(sampling.seed)"
             let monitors = temperatureMonitors(resolved, outcome)
+            let flags = acceptanceWarnings(outcome)
             switch format {
             case .table:
-                print(header)
-                print(monitors)
-                print(report.renderTable())
+                try printChecked(header)
+                try printChecked(monitors)
+                for f in flags { try printChecked("FLAGGED  \(f)") }
+                try printChecked(report.renderTable())
             case .json:
+                for f in flags { printError("warning: \(f)") }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 let data = try encoder.encode(report)
-                print(String(decoding: data, as: UTF8.self))
+                try printChecked(String(decoding: data, as: UTF8.self))
             }
         } catch let error as LangevinError {
-            throw fail(error.message)
+            throw fail(error)
         } catch let error as EncodingError {
             throw fail("cannot encode the report: \(error)")
         }

@@ -55,7 +55,7 @@ struct Train: ParsableCommand {
         do {
             try runTraining()
         } catch {
-            throw fail(error.message)
+            throw fail(error)
         }
     }
 
@@ -190,7 +190,7 @@ struct Train: ParsableCommand {
         }
         try ReportWriter.write(report, to: output, plots: plots)
         let oodText = o.ood.map { ", OOD AUROC (entropy) \(rounded($0.aurocEntropy)) vs \($0.dataset)" } ?? ""
-        print("""
+        try printChecked("""
             \(config.sampler.rawValue): test accuracy \(rounded(o.posterior.accuracy)) (last sample \
             \(rounded(o.last.accuracy))), NLL \(rounded(o.posterior.nll)), ECE \(rounded(o.posterior.ece)), \
             \(o.samplesAveraged) samples\(oodText); \(Int(o.samplesPerSecond)) samples/s; report in \(output)/report.md
