@@ -73,7 +73,28 @@ let package = Package(
         // Statistical tests: fixed seeds, tolerances from effective sample sizes (run in release).
         .testTarget(name: "StatisticalTests",
                     dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Expressions", "Diagnostics"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
+        // Hostile-user cases against the built `langevin`: special files, full disks, signals, overflow, shapes.
+        .testTarget(name: "ReliabilityTests", dependencies: ["LangevinCLI"]),
         // The CLI contract, exercised through the built `langevin` executable.
         .testTarget(name: "CLITests", dependencies: ["LangevinCLI"]),
     ]
 )
+
+// libFuzzer harnesses, only when LANGEVIN_FUZZ is set (`make fuzz` builds them with
+// `-sanitize=fuzzer,address` into .build-fuzz), so a normal `swift build` / `swift test` never sees them.
+if Context.environment["LANGEVIN_FUZZ"] != nil {
+    let harness: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+    package.targets += [
+        .executableTarget(name: "fuzz-expressions", dependencies: ["Expressions", "LangevinCore"],
+                          path: "Fuzz/expressions", swiftSettings: harness),
+        .executableTarget(name: "fuzz-idx", dependencies: ["NeuralEnergy", "LangevinCore"],
+                          path: "Fuzz/idx", swiftSettings: harness),
+        .executableTarget(name: "fuzz-csv", dependencies: ["NeuralEnergy", "LangevinCore"],
+                          path: "Fuzz/csv", swiftSettings: harness),
+        .executableTarget(name: "fuzz-png", dependencies: ["NeuralEnergy", "LangevinCore"],
+                          path: "Fuzz/png", swiftSettings: harness),
+        .executableTarget(name: "fuzz-checkpoint", dependencies: ["NeuralEnergy", "LangevinCore", "CZlib"],
+                          path: "Fuzz/checkpoint", swiftSettings: harness),
+    ]
+}

@@ -53,6 +53,9 @@ struct Check: ParsableCommand {
             let outcome = try runSampling(energy: resolved, options: sampling)
             try writer?.write(outcome, temperature: sampling.temperature)
             if let divergence = outcome.divergence { throw divergence }
+            // Flagged now, so that a stuck chain is named even when the checks below cannot run.
+            let flags = acceptanceWarnings(outcome)
+            for f in flags { printError("warning: \(f)") }
             let samples = try CheckSamples(
                 dimension: resolved.variableNames.count,
                 chains: outcome.chains.map { c in (0..<c.count).flatMap { c.positionRow($0) } },
@@ -63,7 +66,6 @@ struct Check: ParsableCommand {
             let header = "\(resolved.label), \(outcome.integratorName), dt=\(sampling.dt), T=\(sampling.temperature), "
                 + "\(sampling.chains) chains x \(outcome.chains[0].count) kept draws, seed \(sampling.seed)"
             let monitors = temperatureMonitors(resolved, outcome)
-            let flags = acceptanceWarnings(outcome)
             switch format {
             case .table:
                 try printChecked(header)
@@ -71,7 +73,6 @@ struct Check: ParsableCommand {
                 for f in flags { try printChecked("FLAGGED  \(f)") }
                 try printChecked(report.renderTable())
             case .json:
-                for f in flags { printError("warning: \(f)") }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 let data = try encoder.encode(report)

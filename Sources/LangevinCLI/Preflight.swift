@@ -30,13 +30,14 @@ enum Preflight {
     }
 
     /// Refuses a plan holding more than ``memoryFraction`` of physical memory.
-    static func checkMemory(_ bytes: UInt64, for what: String) throws(LangevinError) {
+    static func checkMemory(_ bytes: UInt64, for what: String,
+                            hint: String = "use fewer steps, chains or a larger --thin") throws(LangevinError) {
         guard let physical = MachineResources.physicalMemory else { return }
         let cap = UInt64(Double(physical) * memoryFraction)
         if bytes > cap {
             throw .invalidParameter("""
                 \(what) would hold about \(gibibytes(bytes)) in memory, more than 80 % of this machine's \
-                \(gibibytes(physical)): use fewer steps, chains or a larger --thin
+                \(gibibytes(physical)): \(hint)
                 """)
         }
     }

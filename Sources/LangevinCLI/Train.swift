@@ -4,6 +4,7 @@ import Foundation
 import GSLSupport
 import LangevinCore
 import NeuralEnergy
+import Platform
 
 /// `langevin train`: samples a network posterior (or trains it with SGD) and writes the report and its plots.
 struct Train: ParsableCommand {
@@ -66,9 +67,17 @@ struct Train: ParsableCommand {
         }
         let modelSpec = try ModelSpec(parsing: model)
         let algorithm = try GSLAlgorithm(name: rng)
+        // Checked before any work: the output folder (created, writable, locked against a second run) and the run
+        // named by --compare.
+        let outputLock = try TrainPreflight.prepareOutput(output)
+        defer { outputLock.release() }
+        let comparison = try compare.map { (c) throws(LangevinError) in try TrainPreflight.loadComparison(c) }
         printError("loading \(data)…")
         let (train, test) = try DataCatalog.resolve(name: data, dataRoot: dataRoot)
         let (oodSet, oodName) = try loadOOD(trainingData: data)
+        try TrainPreflight.checkShapes(train: train, test: test, ood: oodSet)
+        try TrainPreflight.checkMemory(model: modelSpec, batchSize: batchSize,
+                                       dataImages: train.count + test.count + (oodSet?.count ?? 0))
         let n = Double(train.count)
         let defaults = TrainingDefaults(sampler: kind, model: modelSpec, trainSize: n)
         let e = epochs ?? defaults.epochs
@@ -76,8 +85,9 @@ struct Train: ParsableCommand {
         let burn = kind == .sgd ? 0 : min(max(burnInEpochs ?? defaults.burnInEpochs(epochs: e), warm), e - 1)
         let h = stepSize ?? defaults.stepSize
         let stepsPerEpoch = train.count / max(batchSize, 1)
+        _ = try Preflight.product(e, stepsPerEpoch, "--epochs × steps per epoch")
         let sched = try parseSchedule(schedule ?? (kind == .sgd && defaults.cosineSGD ? "cosine" : "constant"),
-                                      stepSize: h, totalSteps: (e - warm) * stepsPerEpoch)
+                                      stepSize: h, totalSteps: try Preflight.product(e - warm, stepsPerEpoch, "the sampler's steps"))
         var config = TrainingConfiguration(
             data: data, model: modelSpec, sampler: kind, epochs: e, batchSize: batchSize, stepSize: h,
             schedule: sched, priorPrecision: priorPrecision, temperature: kind == .sgd ? 0 : temperature,
@@ -92,7 +102,6 @@ struct Train: ParsableCommand {
             T = \(config.temperature), warm start \(warm) epochs, burn-in \(burn) epochs, \
             effective temperature \(trainer.effectiveTemperature)
             """)
-        try makeDirectory(output)
         let checkpointPath = output + "/checkpoint.bin"
         if resume {
             if FileManager.default.fileExists(atPath: checkpointPath) {
@@ -103,6 +112,8 @@ struct Train: ParsableCommand {
             }
         }
         if saveWeights {
+            try TrainPreflight.checkWeightsDisk(rows: trainer.totalSteps / max(config.thin, 1) + 1 - trainer.samplesKept,
+                                                parameters: trainer.parameterCount, output: output)
             trainer.weightFile = try WeightSampleFile(path: output + "/weights.f32", dimension: trainer.parameterCount,
                                                       keepRows: trainer.samplesKept)
         }
@@ -114,7 +125,7 @@ struct Train: ParsableCommand {
         }
         bar.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
-        try writeReport(outcome, config: config, train: train, test: test, seconds: seconds)
+        try writeReport(outcome, config: config, train: train, test: test, seconds: seconds, comparison: comparison)
         if let d = outcome.diverged {
             // The report (with "diverged" set) is written; the exit status still tells scripts the run failed.
             throw LangevinError(.diverged, "\(d); the report in \(output) covers the steps before it")
@@ -149,7 +160,7 @@ struct Train: ParsableCommand {
     }
 
     func writeReport(_ o: TrainingOutcome, config: TrainingConfiguration, train: Dataset, test: Dataset,
-                     seconds: Double) throws(LangevinError) {
+                     seconds: Double, comparison: (ConfidenceSummary, ReliabilityDiagram?)?) throws(LangevinError) {
         let settings = RunSettings(
             sampler: config.sampler.rawValue, model: config.model.description, data: config.data,
             epochs: config.epochs, batchSize: config.batchSize, stepSize: config.stepSize,
@@ -163,12 +174,9 @@ struct Train: ParsableCommand {
         let plotter = Plotter(directory: output)
         var runs = [o.confidence]
         var diagrams = [ReliabilityDiagram(label: o.confidence.label, bins: o.posterior.reliability)]
-        if let compare {
-            let other = try ConfidenceSummary.read(from: compare)
+        if let (other, diagram) = comparison {
             runs.insert(other, at: 0)
-            if let r = try? ReportWriter.read(compare + "/report.json") {
-                diagrams.insert(ReliabilityDiagram(label: other.label, bins: r.reliability), at: 0)
-            }
+            if let diagram { diagrams.insert(diagram, at: 0) }
         }
         // A figure that cannot be drawn (e.g. no finished epoch before a divergence) is a warning, never a lost report.
         var plots: [String] = []
@@ -200,13 +208,6 @@ struct Train: ParsableCommand {
 
 func rounded(_ v: Double) -> Double { (v * 10000).rounded() / 10000 }
 
-func makeDirectory(_ path: String) throws(LangevinError) {
-    do {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    } catch {
-        throw LangevinError(.io, "cannot create folder '\(path)': \(error.localizedDescription)")
-    }
-}
 
 /// Defaults per sampler and model, in units of the mean-loss learning rate divided by N (the data set size).
 struct TrainingDefaults {

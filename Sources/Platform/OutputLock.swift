@@ -9,6 +9,8 @@
 /// opened the same lock file just before checks after locking that the path still names the file it locked, and
 /// retries otherwise, so removal never lets two holders in.
 ///
+/// A process stopped by SIGINT, SIGTERM, SIGHUP or SIGQUIT removes its lock files too.
+///
 /// The lock is advisory: it keeps out other Langevin processes (and tools that take the same `flock`), not a
 /// program that ignores it.
 public final class OutputLock {
@@ -17,6 +19,7 @@ public final class OutputLock {
     /// The lock file, `.<name>.lock` in the target's folder.
     public let lockPath: String
     private var fd: Int32
+    private var cleanupSlot: Int?
 
     /// Takes the lock for `target` (a file or a folder, existing or not; its folder must exist).
     ///
@@ -53,6 +56,7 @@ public final class OutputLock {
             var a = stat(), b = stat()
             if fstat(fd, &a) == 0, stat(lockPath, &b) == 0, a.st_dev == b.st_dev, a.st_ino == b.st_ino {
                 self.fd = fd
+                self.cleanupSlot = CleanupOnSignal.register(lockPath)
                 return
             }
             close(fd)
@@ -66,6 +70,8 @@ public final class OutputLock {
     /// Removes the lock file and releases the lock. Releasing twice is harmless.
     public func release() {
         guard fd >= 0 else { return }
+        CleanupOnSignal.unregister(cleanupSlot)
+        cleanupSlot = nil
         unlink(lockPath)
         close(fd)
         fd = -1
