@@ -12,6 +12,9 @@ let package = Package(
         .library(name: "Expressions", targets: ["Expressions"]),
         .library(name: "Potentials", targets: ["Potentials"]),
         .library(name: "Diagnostics", targets: ["Diagnostics"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "NeuralEnergy", targets: ["NeuralEnergy"]),
         .library(name: "Platform", targets: ["Platform"]),
     ],
@@ -38,7 +41,16 @@ let package = Package(
         .target(name: "Expressions", dependencies: ["LangevinCore"]),
         .target(name: "Potentials", dependencies: ["LangevinCore", "Platform"]),
         .target(name: "Diagnostics", dependencies: ["LangevinCore", "GSLSupport"]),
-        .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "LinearAlgebra", "GSLSupport", "CPNG", "CZlib"]),
+        // Labelled image data sets: IDX, CSV and PNG folders, validated; the catalogue of known sets.
+        .target(name: "Datasets", dependencies: ["LangevinCore", "CPNG", "CZlib"]),
+        // Classifiers over a flat parameter vector: the public Layer protocol, dense/conv/pooling layers on OpenBLAS,
+        // the worker pool.
+        .target(name: "NeuralNetworks", dependencies: ["LangevinCore", "LinearAlgebra"]),
+        // Predictive metrics, posterior-predictive accumulators, reports and plots (no network dependency).
+        .target(name: "Evaluation", dependencies: ["LangevinCore"]),
+        // The network posterior as an energy: minibatch energy (N/B)·ΣNLL + prior, trainer, checkpoints.
+        .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "GSLSupport", "Datasets", "NeuralNetworks",
+                                                     "Evaluation", "CZlib"]),
         .executableTarget(
             name: "LangevinCLI",
             dependencies: [
@@ -69,7 +81,7 @@ let package = Package(
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "LangevinCore"]),
         .testTarget(name: "PotentialsTests", dependencies: ["Potentials", "LangevinCore"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "GSLSupport", "LangevinCore"]),
-        .testTarget(name: "NeuralEnergyTests", dependencies: ["NeuralEnergy", "LangevinCore", "GSLSupport", "CPNG", "CZlib"]),
+        .testTarget(name: "NeuralEnergyTests", dependencies: ["NeuralEnergy", "Datasets", "NeuralNetworks", "Evaluation", "LangevinCore", "GSLSupport", "CPNG", "CZlib"]),
         // Statistical tests: fixed seeds, tolerances from effective sample sizes (run in release).
         .testTarget(name: "StatisticalTests",
                     dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Expressions", "Diagnostics"]),

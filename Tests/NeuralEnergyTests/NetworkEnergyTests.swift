@@ -3,6 +3,7 @@
 import LangevinCore
 import Testing
 @testable import NeuralEnergy
+@testable import NeuralNetworks
 
 @Suite struct NetworkEnergyTests {
     static let specs: [LayerSpec] = [.dense(outputs: 7), .relu, .dense(outputs: 5), .relu, .dense(outputs: 3)]

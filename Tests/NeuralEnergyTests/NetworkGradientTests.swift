@@ -3,6 +3,7 @@
 import LangevinCore
 import Testing
 @testable import NeuralEnergy
+@testable import NeuralNetworks
 
 /// Analytic gradients of Σ NLL against central finite differences.
 ///

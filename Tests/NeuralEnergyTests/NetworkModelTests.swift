@@ -3,6 +3,7 @@
 import LangevinCore
 import Testing
 @testable import NeuralEnergy
+@testable import NeuralNetworks
 
 #if canImport(Glibc)
 import Glibc

@@ -4,6 +4,7 @@
 
 import LangevinCore
 @testable import NeuralEnergy
+@testable import NeuralNetworks
 
 #if canImport(Glibc)
 import Glibc

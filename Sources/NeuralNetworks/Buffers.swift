@@ -52,36 +52,6 @@ func accumulateColumnSums(_ dy: UnsafePointer<Float>, rows: Int, columns: Int, i
     }
 }
 
-/// Writes g[i] = λ·w[i] for i < count and returns Σ w[i]² (accumulated in SIMD Float lanes over blocks, then Double).
-func scaleAndSumSquares(
-    _ w: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int, lambda: Float
-) -> Double {
-    typealias V = SIMD16<Float>
-    let lanes = V.scalarCount
-    var total = 0.0
-    var i = 0
-    let raw = UnsafeRawPointer(w)
-    let rawG = UnsafeMutableRawPointer(g)
-    while i + lanes <= count {
-        // Blocks of at most 4096 entries keep the Float partial sums accurate before promotion to Double.
-        let end = min(count - (count - i) % lanes, i + 4096)
-        var acc = V(repeating: 0)
-        while i < end {
-            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: V.self)
-            acc += v * v
-            rawG.storeBytes(of: v * lambda, toByteOffset: i * 4, as: V.self)
-            i += lanes
-        }
-        total += Double(acc.sum())
-    }
-    while i < count {
-        let v = w[i]
-        total += Double(v) * Double(v)
-        g[i] = lambda * v
-        i += 1
-    }
-    return total
-}
 
 /// y[i] = max(x[i], 0) for i < count (x and y may alias), 16 lanes at a time.
 func reluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {

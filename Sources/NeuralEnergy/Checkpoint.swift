@@ -3,6 +3,9 @@ internal import CZlib
 import Foundation
 import GSLSupport
 import LangevinCore
+import Datasets
+import Evaluation
+import NeuralNetworks
 
 /// The small part of a checkpoint, stored as JSON; the large arrays follow it in binary.
 struct CheckpointHeader: Codable {

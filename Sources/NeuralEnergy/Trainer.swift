@@ -5,6 +5,9 @@ import LangevinCore
 
 #if canImport(Glibc)
 import Glibc
+import Datasets
+import Evaluation
+import NeuralNetworks
 #endif
 @inline(__always) func _cos(_ x: Double) -> Double { cos(x) }
 

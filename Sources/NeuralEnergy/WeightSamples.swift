@@ -3,6 +3,9 @@
 import Glibc
 #endif
 import LangevinCore
+import Datasets
+import Evaluation
+import NeuralNetworks
 
 /// The kept posterior samples' weights, appended to a file as they are drawn.
 ///

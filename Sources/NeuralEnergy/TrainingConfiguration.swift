@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import GSLSupport
 import LangevinCore
+import Datasets
+import Evaluation
+import NeuralNetworks
 
 /// The samplers of network posteriors; each is one of the core's integrators driven by a minibatch gradient.
 ///
