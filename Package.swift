@@ -47,10 +47,10 @@ let package = Package(
         // the worker pool.
         .target(name: "NeuralNetworks", dependencies: ["LangevinCore", "LinearAlgebra"]),
         // Predictive metrics, posterior-predictive accumulators, reports and plots (no network dependency).
-        .target(name: "Evaluation", dependencies: ["LangevinCore"]),
+        .target(name: "Evaluation", dependencies: ["LangevinCore", "Platform"]),
         // The network posterior as an energy: minibatch energy (N/B)·ΣNLL + prior, trainer, checkpoints.
         .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "GSLSupport", "Datasets", "NeuralNetworks",
-                                                     "Evaluation", "CZlib"]),
+                                                     "Evaluation", "CZlib", "Platform"]),
         .executableTarget(
             name: "LangevinCLI",
             dependencies: [

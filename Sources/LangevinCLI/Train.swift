@@ -103,9 +103,10 @@ struct Train: ParsableCommand {
             effective temperature \(trainer.effectiveTemperature)
             """)
         let checkpointPath = output + "/checkpoint.bin"
+        var restored: RestoredCheckpoint? = nil
         if resume {
             if FileManager.default.fileExists(atPath: checkpointPath) {
-                try trainer.restoreCheckpoint(from: checkpointPath)
+                restored = try trainer.restoreCheckpoint(from: checkpointPath)
                 printError("resumed from \(checkpointPath) at step \(trainer.stepsDone) of \(trainer.totalSteps)")
             } else {
                 printError("no checkpoint in \(output): starting from the beginning")
@@ -114,8 +115,16 @@ struct Train: ParsableCommand {
         if saveWeights {
             try TrainPreflight.checkWeightsDisk(rows: trainer.totalSteps / max(config.thin, 1) + 1 - trainer.samplesKept,
                                                 parameters: trainer.parameterCount, output: output)
+            if let restored, trainer.samplesKept > 0, restored.weightRows != trainer.samplesKept {
+                throw LangevinError(.invalidParameter, """
+                    the checkpoint in \(output) counts \(trainer.samplesKept) kept samples but \
+                    \(restored.weightRows.map { "\($0) weight rows" } ?? "no weight file (it was written without --save-weights)"); \
+                    resume with the options it was started with, or rerun without --resume
+                    """)
+            }
             trainer.weightFile = try WeightSampleFile(path: output + "/weights.f32", dimension: trainer.parameterCount,
-                                                      keepRows: trainer.samplesKept)
+                                                      keepRows: trainer.samplesKept,
+                                                      expectedFingerprint: restored?.weightsFingerprint)
         }
         let bar = ProgressBar(total: trainer.totalSteps, label: "training")
         var shown = trainer.stepsDone

@@ -32,8 +32,12 @@ public final class OutputFile {
     /// Bytes handed to the file so far (buffered bytes included).
     public private(set) var bytesWritten: UInt64 = 0
 
+    /// The temporary file that ``commit()`` renames over the target (nil for targets written through). Another
+    /// program may write its output there (e.g. a plotting program told this path); ``commit()`` then syncs and
+    /// renames it as if it had been written through this object.
+    public let temporaryPath: String?
+
     private var fd: Int32
-    private let temporaryPath: String?
     private var lock: OutputLock?
     private var cleanupSlot: Int?
     private var buffer: [UInt8] = []
