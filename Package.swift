@@ -96,15 +96,15 @@ let package = Package(
 // libFuzzer harnesses, only when LANGEVIN_FUZZ is set (`make fuzz` builds them with
 // `-sanitize=fuzzer,address` into .build-fuzz), so a normal `swift build` / `swift test` never sees them.
 if Context.environment["LANGEVIN_FUZZ"] != nil {
-    let harness: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+    let harness: [SwiftSetting] = []
     package.targets += [
         .executableTarget(name: "fuzz-expressions", dependencies: ["Expressions", "LangevinCore"],
                           path: "Fuzz/expressions", swiftSettings: harness),
-        .executableTarget(name: "fuzz-idx", dependencies: ["NeuralEnergy", "LangevinCore"],
+        .executableTarget(name: "fuzz-idx", dependencies: ["Datasets", "LangevinCore"],
                           path: "Fuzz/idx", swiftSettings: harness),
-        .executableTarget(name: "fuzz-csv", dependencies: ["NeuralEnergy", "LangevinCore"],
+        .executableTarget(name: "fuzz-csv", dependencies: ["Datasets", "LangevinCore"],
                           path: "Fuzz/csv", swiftSettings: harness),
-        .executableTarget(name: "fuzz-png", dependencies: ["NeuralEnergy", "LangevinCore"],
+        .executableTarget(name: "fuzz-png", dependencies: ["Datasets", "LangevinCore"],
                           path: "Fuzz/png", swiftSettings: harness),
         .executableTarget(name: "fuzz-checkpoint", dependencies: ["NeuralEnergy", "LangevinCore", "CZlib"],
                           path: "Fuzz/checkpoint", swiftSettings: harness),

@@ -2,7 +2,7 @@
 // libFuzzer harness: the CSV digits reader (raw or gzip-compressed text), 28×28 images and 10 classes, then a
 // small 2×2 layout so that short inputs reach the row parser's deeper states.
 import LangevinCore
-import NeuralEnergy
+import Datasets
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

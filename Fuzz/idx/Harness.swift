@@ -2,7 +2,7 @@
 // libFuzzer harness: the IDX reader (images and labels, raw or gzip). The first two bytes say how many of the
 // following bytes are the labels file; the rest is the images file.
 import LangevinCore
-import NeuralEnergy
+import Datasets
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzIDX(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

@@ -2,7 +2,7 @@
 // libFuzzer harness: the PNG-folder reader (libpng through CPNG): one class folder holding the input as a PNG file.
 import LangevinCore
 import Foundation
-import NeuralEnergy
+import Datasets
 
 let pngFolder: String = {
     let dir = fuzzScratch + "/png"

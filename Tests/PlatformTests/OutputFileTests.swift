@@ -185,3 +185,43 @@ struct OutputFileTests {
         #expect(MachineResources.freeDiskSpace(atPath: "/no/such/folder") == nil)
     }
 }
+
+func append(_ file: AppendFile, _ bytes: [UInt8]) throws {
+    let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 8)
+    defer { copy.deallocate() }
+    copy.copyBytes(from: bytes)
+    try file.append(UnsafeRawBufferPointer(copy))
+}
+
+@Suite("Platform: AppendFile")
+struct AppendFileTests {
+    @Test("A new file replaces the old; resuming keeps a prefix; a shorter file is refused; a link stays a link")
+    func appendAndResume() throws {
+        let dir = try scratchFolder("append")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/w.f32"
+        try writeFile("old content", to: path)
+        do {
+            let f = try AppendFile(path: path, keepBytes: nil)
+            try append(f, [1, 2, 3, 4, 5, 6])
+            #expect(throws: FileError.self) { try AppendFile(path: path, keepBytes: nil) }  // locked
+            try f.sync()
+            f.close()
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data([1, 2, 3, 4, 5, 6]))
+        do {
+            let f = try AppendFile(path: path, keepBytes: 4)
+            try append(f, [9])
+            #expect(f.size == 5)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data([1, 2, 3, 4, 9]))
+        let e = #expect(throws: FileError.self) { try AppendFile(path: path, keepBytes: 100) }
+        #expect(e?.description.contains("fewer than the 100") == true)
+        #expect(symlink(path, dir + "/link") == 0)
+        _ = try AppendFile(path: dir + "/link", keepBytes: 2)
+        #expect(fileKind(atPath: dir + "/link") == .symbolicLink)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data([1, 2]))
+        #expect(throws: FileError.self) { try AppendFile(path: dir, keepBytes: nil) }
+        #expect(leftovers(dir).isEmpty)
+    }
+}

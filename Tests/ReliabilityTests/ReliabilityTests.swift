@@ -227,4 +227,63 @@ struct ReliabilityTests {
         #expect(!FileManager.default.fileExists(atPath: dir + "/t.csv"))
         #expect(leftovers(dir).isEmpty)
     }
+
+    @Test("A digit CSV with the label first is read as such: the same results as the label-last file")
+    func csvLayouts() throws {
+        let dir = Langevin.folder("csv")
+        try writeDigitsCSV(dir + "/last.csv", perClass: 10)
+        try writeDigitsCSV(dir + "/first.csv", perClass: 10, labelFirst: true)
+        func accuracy(_ file: String) throws -> String {
+            let r = try Langevin.run(["train", "--data", dir + "/" + file, "--model", "mlp:8", "--sampler", "sgd",
+                                      "--epochs", "3", "--batch-size", "10", "--ood", "none", "--output", dir + "/run-" + file])
+            #expect(r.status == 0, "\(r.stderr)")
+            return String(r.stdout.split(separator: ";").first ?? "")
+        }
+        let last = try accuracy("last.csv"), first = try accuracy("first.csv")
+        #expect(last.contains("test accuracy") && last == first, "label last: \(last); label first: \(first)")
+        #expect(!first.contains("accuracy 1.0 "), "every label read as 0 would give accuracy 1")
+    }
+
+    @Test("--resume checks fingerprints: other data under the same name, or an edited weight file, are refused")
+    func resumeFingerprints() throws {
+        let dir = Langevin.folder("resume")
+        try writeDigitsCSV(dir + "/d.csv", perClass: 10)
+        let args = ["train", "--data", dir + "/d.csv", "--model", "mlp:8", "--sampler", "sgld", "--epochs", "4",
+                    "--warm-start-epochs", "1", "--burn-in-epochs", "1", "--batch-size", "10", "--ood", "none",
+                    "--checkpoint-every", "5", "--save-weights", "--output", dir + "/run"]
+        let first = try Langevin.run(args)
+        #expect(first.status == 0, "\(first.stderr)")
+        let same = try Langevin.run(args + ["--resume"])
+        #expect(same.status == 0 && same.stderr.contains("resumed from"), "\(same.stderr)")
+
+        // The same file name, other pixels.
+        let original = try String(contentsOfFile: dir + "/d.csv", encoding: .utf8)
+        try original.replacingOccurrences(of: ",255,", with: ",254,").write(toFile: dir + "/d.csv", atomically: true, encoding: .utf8)
+        let otherData = try Langevin.run(args + ["--resume"])
+        #expect(otherData.status != 0 && otherData.stderr.contains("different data"), "\(otherData.stderr)")
+        try original.write(toFile: dir + "/d.csv", atomically: true, encoding: .utf8)
+
+        // One byte of the weight file changed.
+        let weights = dir + "/run/weights.f32"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: weights))
+        bytes[5] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: weights))
+        let edited = try Langevin.run(args + ["--resume"])
+        #expect(edited.status == 2 && edited.stderr.contains("weights.f32") && edited.stderr.contains("fingerprint"),
+                "\(edited.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: weights)) == bytes, "a refused resume leaves the file as it was")
+    }
+
+    @Test("Two training runs into one folder: the second is refused at start")
+    func concurrentTraining() throws {
+        let dir = Langevin.folder("train-lock")
+        try writeDigitsCSV(dir + "/d.csv", perClass: 10)
+        let lock = open(dir + "/.run.lock", O_RDWR | O_CREAT, 0o644)
+        #expect(flock(lock, LOCK_EX | LOCK_NB) == 0)
+        defer { close(lock) }
+        let r = try Langevin.run(["train", "--data", dir + "/d.csv", "--model", "mlp:8", "--sampler", "sgd",
+                                  "--epochs", "1", "--batch-size", "10", "--ood", "none", "--output", dir + "/run"])
+        #expect(r.status == 2 && r.stderr.contains("another process is writing it"), "\(r.stderr)")
+        #expect(!r.stderr.contains("loading"), "refused before the data are loaded")
+    }
 }
