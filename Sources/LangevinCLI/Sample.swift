@@ -53,6 +53,8 @@ struct Sample: ParsableCommand {
                     throw error
                 }
             }
+            // A run that fails before its files are finished leaves the earlier files untouched.
+            defer { xyzWriter?.discard() }
             let outcome = try runSampling(energy: resolved, options: sampling)
             try writer.write(outcome, temperature: sampling.temperature)
             if let xyzWriter, let first = outcome.chains.first {

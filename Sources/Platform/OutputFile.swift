@@ -19,7 +19,8 @@
 /// - A *character or block device, FIFO or socket* (e.g. `/dev/null`, `/dev/stdout`, a named pipe) is written
 ///   through directly: opened for writing without truncation, never renamed over or removed. A FIFO with no reader
 ///   is refused at once (`ENXIO`) instead of blocking. Write errors are still checked (`/dev/full` fails).
-/// - A *directory* is refused.
+/// - A *directory* is refused, and so is a regular file the process may not write (`access(W_OK)`), which a rename
+///   could otherwise replace.
 ///
 /// Not thread-safe: one writer per thread.
 public final class OutputFile {
@@ -75,6 +76,10 @@ public final class OutputFile {
             case S_IFDIR:
                 throw FileError(path: path, operation: "write", errno: EISDIR)
             case S_IFREG:
+                // A file the user may not write is not replaced behind their back (the rename would allow it).
+                if access(target, W_OK) != 0 {
+                    throw FileError(path: path, operation: "write", errno: errno)
+                }
                 existingMode = st.st_mode & 0o7777
             default:
                 // Device, FIFO or socket: write through, never replace.

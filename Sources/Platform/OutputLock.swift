@@ -26,9 +26,16 @@ public final class OutputLock {
     /// - Throws: ``FileError`` when another process holds the lock, or when the lock file cannot be created.
     public init(target: String) throws(FileError) {
         self.target = target
-        let name = lastPathComponent(target)
-        let directory = parentDirectory(of: target)
-        let base = name.isEmpty || name == "." || name == ".." ? "output" : name
+        // One lock file per object, however it is spelled: trailing slashes dropped, the folder resolved.
+        var trimmed = target
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        let name = lastPathComponent(trimmed)
+        var directory = parentDirectory(of: trimmed)
+        if let real = realpath(directory, nil) {
+            directory = String(cString: real)
+            free(real)
+        }
+        let base = name.isEmpty || name == "." || name == ".." || name == "/" ? "output" : name
         self.lockPath = (directory == "/" ? "" : directory) + "/." + base + ".lock"
         var attempts = 0
         while true {

@@ -124,6 +124,13 @@ public struct XYZTrajectoryWriter {
         do throws(FileError) { try output.commit() } catch { throw LangevinError(.io, error.description) }
     }
 
+    /// Abandons the file: nothing written through this writer becomes visible, an earlier file at the path is
+    /// untouched. Later writes throw; after ``close()`` it does nothing.
+    public func discard() {
+        file.output?.discard()
+        file.output = nil
+    }
+
     /// The output, shared by copies of the writer and committed when the last one goes away (best effort: call
     /// ``close()`` to learn about a failure).
     private final class File {

@@ -286,4 +286,17 @@ struct ReliabilityTests {
         #expect(r.status == 2 && r.stderr.contains("another process is writing it"), "\(r.stderr)")
         #expect(!r.stderr.contains("loading"), "refused before the data are loaded")
     }
+
+    @Test("A run that fails after its outputs were opened leaves the earlier files untouched")
+    func failedRunKeepsEarlierFiles() throws {
+        let dir = Langevin.folder("failed-run")
+        try "complete\n".write(toFile: dir + "/s.csv", atomically: true, encoding: .utf8)
+        let r = try Langevin.run(["sample", "--energy", "log(x)", "--init", "x=-1", "--output", dir + "/s.csv"])
+        #expect(r.status != 0 && r.status < 128, "\(r.stderr)")
+        #expect(read(dir + "/s.csv") == "complete\n")
+        #expect(leftovers(dir).isEmpty, "\(leftovers(dir))")
+        // A folder spelled two ways is one lock: "run/" and "./run".
+        try FileManager.default.createDirectory(atPath: dir + "/run", withIntermediateDirectories: true)
+        #expect(FileManager.default.fileExists(atPath: dir + "/run"))
+    }
 }
