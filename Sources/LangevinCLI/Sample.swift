@@ -8,7 +8,7 @@ import Potentials
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sample exp(-U/T) and write the kept states as CSV.",
-        discussion: "Columns: chain (0-based), step (global step number, burn-in included), one column per variable, p_<name> per variable for underdamped schemes, energy. The same seed gives a byte-identical file whatever the number of threads. --format cmdstan writes CmdStan-style CSV (lp__ = -U/T), one file per chain (FILE_1.csv, ...) when there are several chains.")
+        discussion: "Columns: chain (0-based), step (global step number, burn-in included), one column per variable, p_<name> per variable for underdamped schemes, energy. The same seed gives a byte-identical file whatever the number of threads. --format cmdstan writes CmdStan-style CSV (lp__ = -U/T), one file per chain (FILE_1.csv, ...) when there are several chains. \(exitStatusHelp)")
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case csv, cmdstan }
 

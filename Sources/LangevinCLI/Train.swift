@@ -10,7 +10,7 @@ import Platform
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sample a network's posterior on MNIST-style data and report accuracy, calibration and OOD detection.",
-        discussion: "The energy is U(w) = (N/B) * sum_batch NLL(w) + (lambda/2)|w|^2 and the target exp(-U/T); T = 1 is the Bayesian posterior, T < 1 a cold posterior. SGLD steps w <- w - h grad U + sqrt(2 h T) xi, so --step-size is h in units of 1/|grad U| (an SGD learning rate on the mean loss is h*N). Defaults depend on the sampler and are printed at the start. Writes DIR/report.json, DIR/report.md and PNG plots. Checkpoints (--checkpoint-every steps) go to DIR/checkpoint.bin; --resume continues from it and gives the same results as an uninterrupted run (timings aside).")
+        discussion: "The energy is U(w) = (N/B) * sum_batch NLL(w) + (lambda/2)|w|^2 and the target exp(-U/T); T = 1 is the Bayesian posterior, T < 1 a cold posterior. SGLD steps w <- w - h grad U + sqrt(2 h T) xi, so --step-size is h in units of 1/|grad U| (an SGD learning rate on the mean loss is h*N). Defaults depend on the sampler and are printed at the start. Writes DIR/report.json, DIR/report.md and PNG plots. Checkpoints (--checkpoint-every steps) go to DIR/checkpoint.bin; --resume continues from it and gives the same results as an uninterrupted run (timings aside). \(exitStatusHelp)")
 
     @Option(help: ArgumentHelp("mnist-5k, fashion-mnist, an IDX folder, or a CSV digit file.", valueName: "DATA"))
     var data: String

@@ -163,3 +163,6 @@ func writeIDXFolder(_ dir: String, count: Int, rows: Int, cols: Int) throws {
         try Data(labels).write(to: URL(fileURLWithPath: dir + "/\(prefix)-labels-idx1-ubyte"))
     }
 }
+
+/// The last component of a path.
+func lastComponent(_ path: String) -> String { String(path.split(separator: "/").last ?? "") }
