@@ -17,6 +17,7 @@ struct Langevin: ParsableCommand {
     /// Reports a closed or full standard output as an error instead of dying of SIGPIPE or exiting 0 with a lost
     /// result, then runs the command.
     static func main() {
+        StandardOutput.protectStandardDescriptors()
         StandardOutput.ignoreBrokenPipeSignal()
         atexit {
             // Text printed by the argument parser (help, usage) and by `print` is buffered: check that it went out.

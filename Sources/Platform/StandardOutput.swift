@@ -9,8 +9,26 @@ public enum StandardOutput {
     /// The name used in error messages.
     public static let name = "standard output"
 
+    /// Set by ``protectStandardDescriptors()`` when the process started with standard output closed.
+    nonisolated(unsafe) static var startedClosed = false
+
+    /// Occupies any of the descriptors 0, 1, 2 that the process was started without (`prog >&-`) with `/dev/null`, so
+    /// that no file opened later takes its number (and receives what was meant for the terminal), and remembers a
+    /// closed standard output so that ``write(_:)`` fails with `EBADF` instead of writing anywhere. Call once at start.
+    public static func protectStandardDescriptors() {
+        for fd: Int32 in 0 ... 2 where fcntl(fd, F_GETFD) < 0 && errno == EBADF {
+            if fd == STDOUT_FILENO { startedClosed = true }
+            let null = open("/dev/null", O_RDWR)
+            if null >= 0 && null != fd {
+                _ = dup2(null, fd)
+                _ = systemClose(null)
+            }
+        }
+    }
+
     /// Writes `text` (UTF-8) to standard output.
     public static func write(_ text: String) throws(FileError) {
+        if startedClosed { throw FileError(path: name, operation: "write", errno: EBADF) }
         // Anything the C library buffered goes first, to keep the order.
         fflush(nil)
         var text = text

@@ -52,6 +52,18 @@ struct ReliabilityTests {
         }
     }
 
+    @Test("A closed standard output (EBADF) is an error, and no file opened later takes its descriptor")
+    func closedStandardOutput() throws {
+        let dir = Langevin.folder("closed-stdout")
+        let pid = try Langevin.spawnWithDefaultSignals(
+            ["check", "--potential", "harmonic", "--steps", "20000", "--chains", "2", "--format", "json",
+             "--output", dir + "/c.csv"], closeStandardOutput: true)
+        let status = Langevin.waitStatus(pid)
+        #expect(status.exited && status.code == 2, "\(status)")
+        let csv = read(dir + "/c.csv") ?? ""
+        #expect(csv.hasPrefix("chain,step,") && !csv.contains("pValue"), "the report did not land in the CSV file")
+    }
+
     @Test("Two runs aimed at one output: the second is refused at start; the first's file is whole")
     func concurrentWriters() throws {
         let dir = Langevin.folder("concurrent")

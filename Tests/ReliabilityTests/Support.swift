@@ -77,7 +77,7 @@ enum Langevin {
 
     /// Starts `langevin ARGS` with every signal at its default action (a test runner may hand its children SIGINT
     /// and SIGTERM ignored) and output discarded; returns the process id, for `kill` and ``waitStatus(_:)``.
-    static func spawnWithDefaultSignals(_ arguments: [String]) throws -> pid_t {
+    static func spawnWithDefaultSignals(_ arguments: [String], closeStandardOutput: Bool = false) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -91,7 +91,11 @@ enum Langevin {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        if closeStandardOutput {
+            posix_spawn_file_actions_addclose(&actions, 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
