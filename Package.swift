@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "NeuralEnergy", targets: ["NeuralEnergy"]),
         .library(name: "Platform", targets: ["Platform"]),
+        .library(name: "Figures", targets: ["Figures"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -59,12 +60,27 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Figures: gnuplot-backed PNG figures (Foundation only), for examples and reports.
+        .target(name: "Figures"),
+
         // Examples: one idea each.
+        .target(name: "ExampleSupport", dependencies: ["Figures"], path: "Examples/ExampleSupport"),
+        .executableTarget(name: "temperature-dial",
+                          dependencies: ["ExampleSupport", "Figures", "LangevinCore", "GSLSupport", "Potentials"],
+                          path: "Examples/temperature-dial"),
+        .executableTarget(name: "relaxation",
+                          dependencies: ["ExampleSupport", "Figures", "LangevinCore", "GSLSupport", "Potentials"],
+                          path: "Examples/relaxation"),
+        .executableTarget(name: "sgd-vs-sgld",
+                          dependencies: ["ExampleSupport", "Figures", "LangevinCore", "GSLSupport", "Diagnostics"],
+                          path: "Examples/sgd-vs-sgld"),
         .executableTarget(name: "double-well-histogram", dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Diagnostics"],
                           path: "Examples/double-well-histogram"),
-        .executableTarget(name: "integrator-bias", dependencies: ["LangevinCore", "GSLSupport", "Potentials"],
+        .executableTarget(name: "integrator-bias",
+                          dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Diagnostics", "ExampleSupport", "Figures"],
                           path: "Examples/integrator-bias"),
-        .executableTarget(name: "sgld-mnist", dependencies: ["LangevinCore", "GSLSupport", "NeuralEnergy"],
+        .executableTarget(name: "sgld-mnist",
+                          dependencies: ["LangevinCore", "GSLSupport", "NeuralEnergy", "ExampleSupport", "Figures"],
                           path: "Examples/sgld-mnist"),
 
         // Benchmarks (release build: `make bench`).
@@ -90,6 +106,11 @@ let package = Package(
         .testTarget(name: "ReliabilityTests", dependencies: ["LangevinCLI"]),
         // The CLI contract, exercised through the built `langevin` executable.
         .testTarget(name: "CLITests", dependencies: ["LangevinCLI"]),
+        // The teaching examples run in their short setting (their own assertions pass, their PNGs are valid), and
+        // the figure writer.
+        .testTarget(name: "ExampleTests",
+                    dependencies: ["Figures", "ExampleSupport", "temperature-dial", "relaxation", "integrator-bias",
+                                   "sgd-vs-sgld", "sgld-mnist", "double-well-histogram"]),
     ]
 )
 

@@ -34,7 +34,7 @@ func w1Breakdown(steps: Int) throws -> [(String, Double)] {
         var field = energy
         var r = GSLRandom(algorithm: .mt19937, seed: 42)
         var state = try LangevinState(position: [1.0, 0.0], field: &field)
-        let em = try EulerMaruyama(LangevinParameters(timeStep: 0.01))
+        var em = try EulerMaruyama(LangevinParameters(timeStep: 0.01))
         return Double(steps) / (try secondsOf {
             for _ in 0..<steps { _ = try em.step(&state, field: &field, random: &r) }
         })

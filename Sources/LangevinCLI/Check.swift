@@ -101,7 +101,7 @@ struct Check: ParsableCommand {
         case .expression(let e): TemperatureMonitor.configurational(e, positions: picked)
         }
         parts.append("configurational temperature \(rounded(configurational))")
-        if outcome.integratorName == "mala" {
+        if outcome.isMetropolisAdjusted {
             let a = outcome.chains.map(\.summary.meanAcceptance).reduce(0, +) / Double(outcome.chains.count)
             parts.append("mean acceptance \(rounded(a))")
         }

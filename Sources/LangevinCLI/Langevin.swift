@@ -58,9 +58,10 @@ func exitStatus(for error: LangevinError) -> Int32 {
     }
 }
 
-/// Prints `error: message` to stderr and returns the exit status for `error`.
+/// Prints `error: message` (with the flag at fault, ``LangevinError/commandLineMessage``) to stderr and returns the
+/// exit status for `error`.
 func fail(_ error: LangevinError) -> ExitCode {
-    printError("error: \(error.message)")
+    printError("error: \(error.commandLineMessage)")
     return ExitCode(exitStatus(for: error))
 }
 
@@ -73,4 +74,22 @@ func fail(_ message: String) -> ExitCode {
 /// Writes `text` and a newline to standard output, every write checked.
 func printChecked(_ text: String = "", terminator: String = "\n") throws(LangevinError) {
     do throws(FileError) { try StandardOutput.write(text + terminator) } catch { throw LangevinError(.io, error.description) }
+}
+
+/// The library's parameter names (``LangevinError/parameter``) and the flags that set them.
+let flagOfParameter: [String: String] = [
+    "timeStep": "--dt", "temperature": "--temperature", "friction": "--friction", "mass": "--mass",
+    "steps": "--steps", "burnIn": "--burn-in", "thin": "--thin", "chains": "--chains",
+    "epochs": "--epochs", "batchSize": "--batch-size", "stepSize": "--step-size",
+    "priorPrecision": "--prior-precision", "burnInEpochs": "--burn-in-epochs",
+    "warmStartEpochs": "--warm-start-epochs", "momentum": "--momentum", "schedule": "--schedule",
+    "model": "--model",
+]
+
+extension LangevinError {
+    /// The message with the flag that set the parameter at fault in front (`--dt: time step h must be …`).
+    var commandLineMessage: String {
+        guard let p = parameter, let flag = flagOfParameter[p] else { return message }
+        return "\(flag): \(message)"
+    }
 }

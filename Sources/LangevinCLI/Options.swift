@@ -122,7 +122,7 @@ struct SamplingOptions: ParsableArguments {
             _ = try GSLAlgorithm(name: rng)
             _ = try AnyIntegrator(name: integrator, parameters: parameters)
         } catch {
-            throw ValidationError(error.message)
+            throw ValidationError(error.commandLineMessage)
         }
         guard chains >= 1 else { throw ValidationError("--chains must be ≥ 1, got \(chains)") }
         guard chains <= 4096 else { throw ValidationError("--chains must be ≤ 4096, got \(chains)") }

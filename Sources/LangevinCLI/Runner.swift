@@ -10,6 +10,8 @@ struct SamplingOutcome {
     var variableNames: [String]
     var integratorName: String
     var usesMomentum: Bool
+    /// Whether the scheme accepts or rejects (its acceptance rate is a monitor).
+    var isMetropolisAdjusted: Bool = false
     /// The first divergence among the chains, if any.
     var divergence: LangevinError? { chains.compactMap(\.divergence).first }
 }
@@ -55,7 +57,8 @@ func runSampling<E: Energy & PerChainCopyable & SendableMetatype>(
         progress: progress)
     bar?.finish()
     return SamplingOutcome(chains: chains, variableNames: energy.variableNames, integratorName: integrator.name,
-                           usesMomentum: integrator.usesMomentum)
+                           usesMomentum: integrator.usesMomentum,
+                           isMetropolisAdjusted: integrator.isMetropolisAdjusted)
 }
 
 /// Resolves the options and runs the chains.

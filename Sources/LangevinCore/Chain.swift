@@ -16,9 +16,9 @@ public struct ChainSchedule: Sendable, Equatable {
     }
 
     public func validate() throws(LangevinError) {
-        guard steps >= 1 else { throw .invalidParameter("--steps must be ≥ 1, got \(steps)") }
-        guard burnIn >= 0 else { throw .invalidParameter("--burn-in must be ≥ 0, got \(burnIn)") }
-        guard thin >= 1 else { throw .invalidParameter("--thin must be ≥ 1, got \(thin)") }
+        guard steps >= 1 else { throw .invalidParameter("the number of sampling steps must be ≥ 1, got \(steps)", parameter: "steps") }
+        guard burnIn >= 0 else { throw .invalidParameter("the number of burn-in steps must be ≥ 0, got \(burnIn)", parameter: "burnIn") }
+        guard thin >= 1 else { throw .invalidParameter("the thinning interval must be ≥ 1, got \(thin)", parameter: "thin") }
     }
 
     /// Number of states kept.
@@ -53,9 +53,15 @@ public func runChain<I: LangevinIntegrator, F: GradientEstimator, R: RandomSourc
     schedule: ChainSchedule, progressInterval: Int = 0, progress: ((Int) -> Void)? = nil,
     keep: (Int, borrowing LangevinState<F.Scalar>) -> Void
 ) throws(DivergenceError<F.Scalar>) -> ChainSummary {
+    if var any = integrator as? AnyIntegrator {
+        // A scheme chosen at run time: select it once, outside the step loop.
+        defer { integrator = any as! I }
+        return try runChain(integrator: &any, field: &field, state: &state, random: &random, schedule: schedule,
+                            progressInterval: progressInterval, progress: progress, keep: keep)
+    }
     var summary = ChainSummary()
     integrator.prepare(&state, random: &random)
-    let adjusted = integrator.requiresExactGradient   // Metropolis-adjusted: track acceptance
+    let adjusted = integrator.isMetropolisAdjusted   // track acceptance
     var acceptanceSum = 0.0
     var accepted = 0
     var gradientEvaluations = 0
@@ -113,12 +119,15 @@ public func runChain<F: GradientEstimator, R: RandomSource>(
 ) throws(DivergenceError<F.Scalar>) -> ChainSummary {
     switch integrator {
     case .eulerMaruyama(var i):
+        defer { integrator = .eulerMaruyama(i) }
         return try runChain(integrator: &i, field: &field, state: &state, random: &random, schedule: schedule,
                             progressInterval: progressInterval, progress: progress, keep: keep)
     case .mala(var i):
+        defer { integrator = .mala(i) }
         return try runChain(integrator: &i, field: &field, state: &state, random: &random, schedule: schedule,
                             progressInterval: progressInterval, progress: progress, keep: keep)
     case .splitting(var i):
+        defer { integrator = .splitting(i) }
         return try runChain(integrator: &i, field: &field, state: &state, random: &random, schedule: schedule,
                             progressInterval: progressInterval, progress: progress, keep: keep)
     }

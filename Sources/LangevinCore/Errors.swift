@@ -26,15 +26,21 @@ public struct LangevinError: Error, Sendable, Equatable, CustomStringConvertible
 
     public let code: Code
     public let message: String
+    /// The library's name of the parameter at fault (`timeStep`, `temperature`, `steps`, `chains`, …), when one is;
+    /// a front end maps it to its own spelling (the `langevin` command to its flags: `timeStep` → `--dt`).
+    public let parameter: String?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, parameter: String? = nil) {
         self.code = code
         self.message = message
+        self.parameter = parameter
     }
 
     public var description: String { message }
 
-    public static func invalidParameter(_ message: String) -> LangevinError { .init(.invalidParameter, message) }
+    public static func invalidParameter(_ message: String, parameter: String? = nil) -> LangevinError {
+        .init(.invalidParameter, message, parameter: parameter)
+    }
 }
 
 /// A run left the finite numbers: the step at which it happened, what went non-finite, and the last finite state.

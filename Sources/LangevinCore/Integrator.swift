@@ -2,21 +2,52 @@
 
 /// One step of a Langevin scheme: a kernel in the BlackJAX sense, mapping a state to the next state plus an info
 /// value. Integrators are generic over the gradient field and over the random source.
+///
+/// Writing a scheme of one's own (in this package or another): propose into the state's trial buffers through
+/// ``LangevinState/withStepBuffers(_:)``, evaluate with ``LangevinState/evaluateTrial(field:)``, then
+/// ``LangevinState/commitTrial(energy:exact:includesMomentum:gradientImpliedFinite:)`` or
+/// ``LangevinState/rejectTrial()``; the divergence guarantee (a non-finite result leaves the state as it was and
+/// throws a ``DivergenceError``) then holds for it as for the built-in schemes. Parameters may change between
+/// steps through ``setParameters(_:)`` (schedules, tempering), and a scheme may carry state of its own
+/// (an adaptive preconditioner, a step counter): `step` is `mutating`.
 public protocol LangevinIntegrator {
-    /// The parameters (h, T, γ, m) in the conventions of ``LangevinParameters``.
+    /// The parameters (h, T, γ, m) in the conventions of ``LangevinParameters``, as used by the next step.
     var parameters: LangevinParameters { get }
     /// Whether the scheme carries momenta (underdamped schemes).
     var usesMomentum: Bool { get }
     /// Whether the scheme needs the exact energy and gradient (Metropolis-adjusted schemes).
     var requiresExactGradient: Bool { get }
+    /// Whether a step is a Metropolis–Hastings accept/reject, so that its acceptance rate means something.
+    var isMetropolisAdjusted: Bool { get }
     /// A short name: `euler-maruyama`, `mala`, or the splitting string (`BAOAB`, …).
     var name: String { get }
 
+    /// Replaces the parameters for the following steps (a step-size schedule calls this every step), updating
+    /// whatever the scheme precomputes from them. Throws, leaving the integrator unchanged, when a parameter is
+    /// outside the scheme's domain.
+    mutating func setParameters(_ parameters: LangevinParameters) throws(LangevinError)
+
     /// Advances `state` by one step. On a non-finite energy, gradient, position or momentum, `state` is left as it
     /// was and a ``DivergenceError`` is thrown.
-    func step<F: GradientEstimator, R: RandomSource>(
+    mutating func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo
+}
+
+extension LangevinIntegrator {
+    /// Sets the time step h for the following steps, keeping T, γ and m.
+    public mutating func setTimeStep(_ timeStep: Double) throws(LangevinError) {
+        var p = parameters
+        p.timeStep = timeStep
+        try setParameters(p)
+    }
+
+    /// Sets the temperature T for the following steps, keeping h, γ and m.
+    public mutating func setTemperature(_ temperature: Double) throws(LangevinError) {
+        var p = parameters
+        p.temperature = temperature
+        try setParameters(p)
+    }
 }
 
 extension LangevinIntegrator {
@@ -39,24 +70,37 @@ extension LangevinIntegrator {
 /// Its stationary law is exp(−U/T) only as h → 0; on U = kx²/2 (γ = 1) the variance is T / (k(1 − kh/2)), and the
 /// bias is O(h) in general. One gradient evaluation per step. T = 0 is gradient descent (no random numbers drawn).
 public struct EulerMaruyama: LangevinIntegrator, Sendable {
-    public let parameters: LangevinParameters
+    public private(set) var parameters: LangevinParameters
     public var usesMomentum: Bool { false }
     public var requiresExactGradient: Bool { false }
+    public var isMetropolisAdjusted: Bool { false }
     public var name: String { "euler-maruyama" }
 
     public init(_ parameters: LangevinParameters) throws(LangevinError) {
-        try parameters.validate()
-        guard parameters.friction > 0 else {
-            throw .invalidParameter("the overdamped scheme needs friction γ > 0 (its mobility is 1/γ)")
-        }
+        try Self.check(parameters)
         self.parameters = parameters
         self.tau = parameters.timeStep / parameters.friction
         self.sigma = (2 * tau * parameters.temperature).squareRoot()
     }
 
+    static func check(_ parameters: LangevinParameters) throws(LangevinError) {
+        try parameters.validate()
+        guard parameters.friction > 0 else {
+            throw .invalidParameter("the overdamped scheme needs friction γ > 0 (its mobility is 1/γ)",
+                                    parameter: "friction")
+        }
+    }
+
+    public mutating func setParameters(_ parameters: LangevinParameters) throws(LangevinError) {
+        try Self.check(parameters)
+        self.parameters = parameters
+        tau = parameters.timeStep / parameters.friction
+        sigma = (2 * tau * parameters.temperature).squareRoot()
+    }
+
     /// τ = h/γ and σ = √(2τT), precomputed.
-    @usableFromInline let tau: Double
-    @usableFromInline let sigma: Double
+    @usableFromInline var tau: Double
+    @usableFromInline var sigma: Double
 
     /// Writes the move y = x − τ∇U(x) + σξ into the state's trial position (no ξ drawn when σ = 0) and returns
     /// Σ yᵢ·0, accumulated in the same loop: 0 exactly when y is finite (v·0 is NaN when v is not finite).
@@ -97,7 +141,7 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
     }
 
     @inlinable @inline(__always)
-    public func step<F: GradientEstimator, R: RandomSource>(
+    public mutating func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
         let check = propose(&state, random: &random)
@@ -118,28 +162,38 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
 /// log q(y | x) = −|y − x + τ∇U(x)|² / (4τT). It leaves exp(−U/T) exactly invariant for any h > 0.
 /// Needs T > 0 and exact gradients. One gradient evaluation and two uniform/Gaussian draws per coordinate per step.
 public struct MALA: LangevinIntegrator, Sendable {
-    public let parameters: LangevinParameters
+    public var parameters: LangevinParameters { proposal.parameters }
     public var usesMomentum: Bool { false }
     public var requiresExactGradient: Bool { true }
+    public var isMetropolisAdjusted: Bool { true }
     public var name: String { "mala" }
 
     public init(_ parameters: LangevinParameters) throws(LangevinError) {
-        try parameters.validate()
-        guard parameters.temperature > 0 else {
-            throw .invalidParameter("MALA needs temperature > 0 (its acceptance ratio divides by T)")
-        }
-        guard parameters.friction > 0 else {
-            throw .invalidParameter("MALA needs friction γ > 0 (its proposal step is h/γ)")
-        }
-        self.parameters = parameters
+        try Self.check(parameters)
         self.proposal = try EulerMaruyama(parameters)
     }
 
+    static func check(_ parameters: LangevinParameters) throws(LangevinError) {
+        try parameters.validate()
+        guard parameters.temperature > 0 else {
+            throw .invalidParameter("MALA needs temperature > 0 (its acceptance ratio divides by T)",
+                                    parameter: "temperature")
+        }
+        guard parameters.friction > 0 else {
+            throw .invalidParameter("MALA needs friction γ > 0 (its proposal step is h/γ)", parameter: "friction")
+        }
+    }
+
+    public mutating func setParameters(_ parameters: LangevinParameters) throws(LangevinError) {
+        try Self.check(parameters)
+        try proposal.setParameters(parameters)
+    }
+
     /// The Euler–Maruyama move that proposes.
-    @usableFromInline let proposal: EulerMaruyama
+    @usableFromInline var proposal: EulerMaruyama
 
     @inlinable @inline(__always)
-    public func step<F: GradientEstimator, R: RandomSource>(
+    public mutating func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
         let proposedFinite = proposal.propose(&state, random: &random) == 0

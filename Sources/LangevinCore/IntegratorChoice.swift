@@ -34,30 +34,41 @@ public enum AnyIntegrator: LangevinIntegrator, Sendable {
         case .splitting(let i): i.parameters
         }
     }
-    public var usesMomentum: Bool {
-        if case .splitting = self { return true }
-        return false
-    }
-    public var requiresExactGradient: Bool {
-        if case .mala = self { return true }
-        return false
-    }
-    public var name: String {
+    /// The wrapped scheme (its properties are the ones this value reports).
+    public var wrapped: any LangevinIntegrator & Sendable {
         switch self {
-        case .eulerMaruyama(let i): i.name
-        case .mala(let i): i.name
-        case .splitting(let i): i.name
+        case .eulerMaruyama(let i): i
+        case .mala(let i): i
+        case .splitting(let i): i
+        }
+    }
+    public var usesMomentum: Bool { wrapped.usesMomentum }
+    public var requiresExactGradient: Bool { wrapped.requiresExactGradient }
+    public var isMetropolisAdjusted: Bool { wrapped.isMetropolisAdjusted }
+    public var name: String { wrapped.name }
+
+    public mutating func setParameters(_ parameters: LangevinParameters) throws(LangevinError) {
+        switch self {
+        case .eulerMaruyama(var i): try i.setParameters(parameters); self = .eulerMaruyama(i)
+        case .mala(var i): try i.setParameters(parameters); self = .mala(i)
+        case .splitting(var i): try i.setParameters(parameters); self = .splitting(i)
         }
     }
 
     @inlinable @inline(__always)
-    public func step<F: GradientEstimator, R: RandomSource>(
+    public mutating func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
         switch self {
-        case .eulerMaruyama(let i): return try i.step(&state, field: &field, random: &random)
-        case .mala(let i): return try i.step(&state, field: &field, random: &random)
-        case .splitting(let i): return try i.step(&state, field: &field, random: &random)
+        case .eulerMaruyama(var i):
+            defer { self = .eulerMaruyama(i) }
+            return try i.step(&state, field: &field, random: &random)
+        case .mala(var i):
+            defer { self = .mala(i) }
+            return try i.step(&state, field: &field, random: &random)
+        case .splitting(var i):
+            defer { self = .splitting(i) }
+            return try i.step(&state, field: &field, random: &random)
         }
     }
 }

@@ -56,14 +56,15 @@ public struct ChainSamples: Sendable {
 }
 
 /// Runs `chains` independent chains in parallel, chain i with its own energy copy `makeField(i)`, generator
-/// `makeRandom(i)` and integrator, all from the same initial position. Results come back in chain order and do not
+/// `makeRandom(i)` and copy of `integrator` (any scheme, built in or not), all from the same initial position. Results come back in chain order and do not
 /// depend on the number of threads.
 ///
 /// `progress(stepsJustDone)` is called from worker threads every `progressInterval` steps of each chain.
 @inlinable
-public func sampleChains<F: GradientEstimator & SendableMetatype, R: RandomSource & SendableMetatype>(
+public func sampleChains<I: LangevinIntegrator & Sendable, F: GradientEstimator & SendableMetatype,
+                         R: RandomSource & SendableMetatype>(
     chains: Int,
-    integrator: AnyIntegrator,
+    integrator: I,
     initialPosition: [F.Scalar],
     schedule: ChainSchedule,
     makeField: @Sendable (Int) -> F,
@@ -72,7 +73,7 @@ public func sampleChains<F: GradientEstimator & SendableMetatype, R: RandomSourc
     progress: (@Sendable (Int) -> Void)? = nil
 ) throws(LangevinError) -> [ChainSamples] {
     try schedule.validate()
-    guard chains >= 1 else { throw .invalidParameter("--chains must be ≥ 1, got \(chains)") }
+    guard chains >= 1 else { throw .invalidParameter("the number of chains must be ≥ 1, got \(chains)", parameter: "chains") }
     // Fail early (and with the plain message) on a bad initial state.
     var probe = makeField(0)
     if integrator.requiresExactGradient && !probe.isExact {

@@ -27,16 +27,17 @@ public struct LangevinParameters: Sendable, Equatable {
     /// Checks every parameter's domain; the message names the parameter and its value.
     public func validate() throws(LangevinError) {
         guard timeStep.isFinite, timeStep > 0 else {
-            throw .invalidParameter("time step (--dt) must be a finite number > 0, got \(timeStep)")
+            throw .invalidParameter("time step h must be a finite number > 0, got \(timeStep)", parameter: "timeStep")
         }
         guard temperature.isFinite, temperature >= 0 else {
-            throw .invalidParameter("temperature must be a finite number ≥ 0, got \(temperature)")
+            throw .invalidParameter("temperature T must be a finite number ≥ 0, got \(temperature)",
+                                    parameter: "temperature")
         }
         guard friction.isFinite, friction >= 0 else {
-            throw .invalidParameter("friction must be a finite number ≥ 0, got \(friction)")
+            throw .invalidParameter("friction γ must be a finite number ≥ 0, got \(friction)", parameter: "friction")
         }
         guard mass.isFinite, mass > 0 else {
-            throw .invalidParameter("mass must be a finite number > 0, got \(mass)")
+            throw .invalidParameter("mass m must be a finite number > 0, got \(mass)", parameter: "mass")
         }
     }
 }

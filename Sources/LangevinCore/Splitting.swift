@@ -50,36 +50,47 @@ public struct SplittingScheme: Sendable, Equatable, CustomStringConvertible {
 /// ⟨p²⟩ = mT(1 − h²k/(4m)); OBABO samples ⟨p²⟩ = mT exactly with ⟨x²⟩ = (T/k)/(1 − h²k/(4m)).
 /// With γ = 0 or T = 0 the O piece is deterministic (friction only, or nothing); no random numbers are drawn then.
 public struct SplittingIntegrator: LangevinIntegrator, Sendable {
-    public let parameters: LangevinParameters
+    public private(set) var parameters: LangevinParameters
     public let scheme: SplittingScheme
     public var usesMomentum: Bool { true }
     public var requiresExactGradient: Bool { false }
+    public var isMetropolisAdjusted: Bool { false }
     public var name: String { scheme.description }
 
     @usableFromInline let ops: [SplittingOperator]
-    @usableFromInline let kickStep: Double
-    @usableFromInline let driftStep: Double
+    @usableFromInline var kickStep: Double = 0
+    @usableFromInline var driftStep: Double = 0
     /// O-step coefficients c = exp(−γδ) and the noise standard deviation √((1 − c²) m T).
-    @usableFromInline let ouDecay: Double
-    @usableFromInline let ouNoise: Double
+    @usableFromInline var ouDecay: Double = 1
+    @usableFromInline var ouNoise: Double = 0
 
     public init(_ parameters: LangevinParameters, scheme: SplittingScheme) throws(LangevinError) {
         try parameters.validate()
         self.parameters = parameters
         self.scheme = scheme
         self.ops = scheme.operators
+        updateCoefficients()
+    }
+
+    public mutating func setParameters(_ parameters: LangevinParameters) throws(LangevinError) {
+        try parameters.validate()
+        self.parameters = parameters
+        updateCoefficients()
+    }
+
+    /// The sub-step coefficients from (h, T, γ, m) and the scheme's letter counts.
+    mutating func updateCoefficients() {
         let h = parameters.timeStep
         kickStep = h * scheme.fraction(of: .kick)
         driftStep = h * scheme.fraction(of: .drift) / parameters.mass
         let delta = h * scheme.fraction(of: .ornsteinUhlenbeck)
-        let c = _exp(-parameters.friction * delta)
-        ouDecay = c
+        ouDecay = _exp(-parameters.friction * delta)
         // 1 − c² = −expm1(−2γδ), accurate for small γδ.
         ouNoise = (-_expm1(-2 * parameters.friction * delta) * parameters.mass * parameters.temperature).squareRoot()
     }
 
     @inlinable
-    public func step<F: GradientEstimator, R: RandomSource>(
+    public mutating func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
         typealias S = F.Scalar

@@ -159,19 +159,26 @@ extension Trainer {
     /// Writes the complete state (weights, momenta, gradient, sampler state, generator states, data order,
     /// schedule position, accumulators and logs) atomically to `path`.
     public func writeCheckpoint(to path: String) throws(LangevinError) {
+        try writeCheckpoint(chain, to: path)
+    }
+
+    /// Writes the checkpoint of `chain` (the trainer's chain, handed over by the driver between steps).
+    func writeCheckpoint(_ chain: Chain, to path: String) throws(LangevinError) {
+        let state = chain.state
+        let meanSquare = chain.integrator.sampler.preconditionerMeanSquare
         try weightFile?.sync()
         let header = CheckpointHeader(
             version: CheckpointHeader.currentVersion, configuration: configuration, stepsDone: stepsDone,
             energy: state.energy, stepCount: state.stepCount, hasMomentum: state.hasMomentum,
-            generatorStates: random.stateBytes, batchPosition: energy.position,
+            generatorStates: chain.random.stateBytes, batchPosition: chain.field.position,
             testAccumulator: testAccumulator, oodAccumulator: oodAccumulator, curve: curve,
             weightTraces: weightTraces, epochEnergySum: epochEnergySum, epochEnergyCount: epochEnergyCount,
-            preconditionerInitialised: preconditioned?.initialised ?? false, samplingSeconds: samplingSeconds,
+            preconditionerInitialised: !(meanSquare ?? []).isEmpty, samplingSeconds: samplingSeconds,
             dataFingerprint: data.fingerprint.description, weightRows: weightFile?.rows,
             weightsFingerprint: weightFile?.fingerprint.description)
         let bytes = try CheckpointFile.encode(
             header: header,
-            arrays: [state.position, state.momentum, state.gradient, preconditioned?.meanSquare ?? []])
+            arrays: [state.position, state.momentum, state.gradient, (meanSquare ?? []).map { Float($0) }])
         try writeFileAtomically(bytes, to: path)
     }
 
@@ -210,15 +217,14 @@ extension Trainer {
         else {
             throw LangevinError(.invalidData, "checkpoint '\(path)' does not match this model or these data sets")
         }
-        random = try BlockedGSLRandom(algorithm: configuration.rng, states: header.generatorStates)
-        energy.position = header.batchPosition
-        state.restore(position: arrays[0], momentum: arrays[1], gradient: arrays[2], energy: header.energy,
-                      stepCount: header.stepCount)
-        if var p = preconditioned {
-            if !arrays[3].isEmpty { p.meanSquare = arrays[3] }
-            p.initialised = header.preconditionerInitialised
-            preconditioned = p
-        }
+        let random = try BlockedGSLRandom(algorithm: configuration.rng, states: header.generatorStates)
+        random.executor = runOnNetworkWorkers
+        chain.random = random
+        chain.field.position = header.batchPosition
+        chain.state.restore(position: arrays[0], momentum: arrays[1], gradient: arrays[2], energy: header.energy,
+                            stepCount: header.stepCount)
+        chain.integrator.sampler.restorePreconditioner(
+            meanSquare: header.preconditionerInitialised ? arrays[3] : [])
         stepsDone = header.stepsDone
         testAccumulator = header.testAccumulator
         oodAccumulator = header.oodAccumulator

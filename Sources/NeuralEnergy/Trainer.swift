@@ -3,13 +3,12 @@ import Dispatch
 import GSLSupport
 import LangevinCore
 
-#if canImport(Glibc)
-import Glibc
 import Datasets
 import Evaluation
 import NeuralNetworks
+#if canImport(Glibc)
+import Glibc
 #endif
-@inline(__always) func _cos(_ x: Double) -> Double { cos(x) }
 
 /// The data of a training run: train and test splits, and optionally an out-of-distribution set.
 public struct TrainingData: Sendable {
@@ -37,19 +36,23 @@ public struct TrainingOutcome {
     public var curve: TrainingCurve
     public var weightTraces: [LayerWeightTrace]
     public var confidence: ConfidenceSummary
-    public var lastProbabilities: [Float]
 }
 
 /// Trains (samples) a network posterior with one of the core's integrators and a minibatch gradient, keeps the
 /// posterior predictive online, and checkpoints its complete state so that a resumed run continues bit for bit.
+///
+/// The run is one chain of the core (``MarkovChain``: a ``TrainingIntegrator``, the ``MinibatchEnergy``, the chain
+/// state and the random source) advanced by the core's driver ``drive(_:steps:before:after:)``: before each step the
+/// trainer sets the phase (warm start or sampling) and η(t), T(t); after it, it keeps samples, logs epochs and
+/// writes checkpoints.
 public final class Trainer {
+    public typealias Chain = MarkovChain<TrainingIntegrator, MinibatchEnergy<SequentialNetwork>, BlockedGSLRandom>
+
     public let configuration: TrainingConfiguration
     public let data: TrainingData
     let network: SequentialNetwork
-    var energy: MinibatchEnergy<SequentialNetwork>
-    var state: LangevinState<Float>
-    var random: BlockedGSLRandom
-    var preconditioned: PreconditionedEulerMaruyama<Float>?
+    /// The chain: integrator, minibatch energy, weights and random source.
+    var chain: Chain
     /// Steps taken so far (t).
     public internal(set) var stepsDone = 0
     var testAccumulator: PredictiveAccumulator
@@ -60,16 +63,16 @@ public final class Trainer {
     var epochEnergyCount = 0
     var divergence: String?
     var samplingSeconds = 0.0
-    var evaluationBuffer: [Float]
     /// Where kept samples' weights go (nil: not saved).
     public var weightFile: WeightSampleFile?
-    let orderScheme = try! SplittingScheme("OBA")
-    let underdampedScheme = try! SplittingScheme("BAOAB")
 
-    public var stepsPerEpoch: Int { energy.batchesPerEpoch }
+    /// Minibatches per epoch, ⌈N/B⌉ (stored: the chain is borrowed by the driver while the run's hooks read it).
+    public let stepsPerEpoch: Int
     /// The number of network parameters d.
     public var parameterCount: Int { network.parameterCount }
     public var totalSteps: Int { configuration.epochs * stepsPerEpoch }
+    /// Number of classes c, from the data.
+    var classes: Int { network.classCount }
 
     public init(configuration: TrainingConfiguration, data: TrainingData) throws(LangevinError) {
         try configuration.validate(trainSize: data.train.count)
@@ -82,22 +85,28 @@ public final class Trainer {
         network = net
         var initRandom = GSLRandom(algorithm: configuration.rng, seed: configuration.seed, stream: 0)
         let w0 = net.initialParameters(random: &initRandom)
-        energy = MinibatchEnergy(network: net, inputs: data.train.images, labels: data.train.labels,
-                                 batchSize: configuration.batchSize,
-                                 prior: .isotropic(precision: Float(configuration.priorPrecision)),
-                                 seed: SplitMix64.mix(configuration.seed, 0xDA7A))
-        state = try LangevinState(position: w0, field: &energy)
-        random = BlockedGSLRandom(algorithm: configuration.rng, seed: configuration.seed, blocks: 2, firstStream: 1)
+        var energy = MinibatchEnergy(network: net, inputs: data.train.images, labels: data.train.labels,
+                                     batchSize: configuration.batchSize,
+                                     prior: .isotropic(precision: Float(configuration.priorPrecision)),
+                                     seed: SplitMix64.mix(configuration.seed, 0xDA7A))
+        let state = try LangevinState(position: w0, field: &energy)
+        let random = BlockedGSLRandom(algorithm: configuration.rng, seed: configuration.seed, blocks: 2, firstStream: 1)
         random.executor = runOnNetworkWorkers
-        if configuration.sampler == .psgld {
-            preconditioned = try PreconditionedEulerMaruyama<Float>(
-                dimension: net.parameterCount, timeStep: configuration.stepSize, temperature: configuration.temperature)
+        let c = configuration
+        let sampler = try SamplerIntegrator(sampler: c.sampler, stepSize: c.schedule.stepSize(at: 0),
+                                            momentum: c.momentum, temperature: c.temperature)
+        let warm = c.sampler != .sgd && c.warmStartEpochs > 0
+            ? try SamplerIntegrator(sampler: .sgd, stepSize: c.warmStartStepSize, momentum: c.momentum, temperature: 0)
+            : nil
+        stepsPerEpoch = energy.batchesPerEpoch
+        chain = Chain(integrator: TrainingIntegrator(warmStart: warm, sampler: sampler), field: energy, state: state,
+                      random: random)
+        testAccumulator = try PredictiveAccumulator(rows: data.test.count, classes: net.classCount)
+        oodAccumulator = try data.ood.map { d throws(LangevinError) in
+            try PredictiveAccumulator(rows: d.count, classes: net.classCount)
         }
-        testAccumulator = try PredictiveAccumulator(rows: data.test.count, classes: 10)
-        oodAccumulator = try data.ood.map { d throws(LangevinError) in try PredictiveAccumulator(rows: d.count, classes: 10) }
         let weightBlocks = net.parameterBlocks.filter { $0.role == "weight" }
         weightTraces = weightBlocks.map { LayerWeightTrace(name: "layer \($0.parameterizedLayer + 1)", points: []) }
-        evaluationBuffer = [Float](repeating: 0, count: net.maxBatchSize * 10)
     }
 
     // MARK: - The step
@@ -107,81 +116,62 @@ public final class Trainer {
         configuration.sampler != .sgd && t < configuration.warmStartEpochs * stepsPerEpoch
     }
 
-    /// One step of the configured sampler at step index t.
-    func step(_ t: Int) throws(DivergenceError<Float>) -> StepInfo {
+    /// Sets the chain up for step t (0-based): the phase, η(t) and T(t).
+    ///
+    /// The warm start's step is constant, or decayed by the cosine of an SGD run over the whole budget (the sampler
+    /// then takes the last epochs over from SGD's tail, instead of SGD's schedule being squeezed into the warm
+    /// start). The sampler's schedule runs on the sampling phase's own clock (t counted from the end of the warm
+    /// start); in a cyclical schedule's exploration stage T = 0.
+    func prepareStep(_ t: Int, _ chain: inout Chain) throws(LangevinError) {
         let c = configuration
         if c.sampler == .sgd {
-            return try sgdStep(eta: c.schedule.stepSize(at: t))
+            try chain.integrator.setStepSize(c.schedule.stepSize(at: t), temperature: 0)
+            return
         }
         if isWarmStart(t) {
-            // Constant, or decayed by the cosine of an SGD run over the whole budget (the sampler then takes the
-            // last epochs over from SGD's tail, instead of SGD's schedule being squeezed into the warm start).
             let warmSteps = Double(c.epochs * stepsPerEpoch)
-            let decay = c.warmStartCosine ? 0.5 * (_cos(Double.pi * Double(t) / warmSteps) + 1) : 1
-            return try sgdStep(eta: c.warmStartStepSize * decay)
+            let decay = c.warmStartCosine ? 0.5 * (cos(Double.pi * Double(t) / warmSteps) + 1) : 1
+            chain.integrator.inWarmStart = true
+            try chain.integrator.setStepSize(c.warmStartStepSize * decay, temperature: 0)
+            return
         }
-        if t == c.warmStartEpochs * stepsPerEpoch && c.warmStartEpochs > 0 && state.hasMomentum {
+        let warmEnd = c.warmStartEpochs * stepsPerEpoch
+        if chain.integrator.inWarmStart {
+            chain.integrator.inWarmStart = false
+        }
+        if t == warmEnd && c.warmStartEpochs > 0 && chain.state.hasMomentum {
             // Leaving the warm start: the sampler starts from rest (underdamped) or without momenta.
-            state.setMomentum([Float](repeating: 0, count: state.dimension))
+            chain.state.setMomentum([Float](repeating: 0, count: chain.state.dimension))
         }
-        // The schedule runs on the sampling phase's own clock (t counted from the end of the warm start).
-        let ts = t - c.warmStartEpochs * stepsPerEpoch
-        let eta = c.schedule.stepSize(at: ts)
+        let ts = t - warmEnd
         let temperature = c.schedule.isExploring(at: ts) ? 0 : c.temperature
-        switch c.sampler {
-        case .sgd, .sgld:   // (sgd returned above)
-            let em = try! EulerMaruyama(LangevinParameters(timeStep: eta, temperature: temperature))
-            return try em.step(&state, field: &energy, random: &random)
-        case .psgld:
-            preconditioned!.timeStep = eta
-            preconditioned!.temperature = temperature
-            return try preconditioned!.step(&state, field: &energy, random: &random)
-        case .sghmc:
-            let h = eta.squareRoot()
-            let p = LangevinParameters(timeStep: h, temperature: temperature, friction: -_log(c.momentum) / h)
-            let integrator = try! SplittingIntegrator(p, scheme: underdampedScheme)
-            return try integrator.step(&state, field: &energy, random: &random)
-        }
+        try chain.integrator.setStepSize(c.schedule.stepSize(at: ts), temperature: temperature)
     }
 
-    /// SGD with heavy-ball momentum μ as the core's "OBA" splitting at T = 0 (h = √η, e^{−γh} = μ), or plain
-    /// gradient descent (Euler–Maruyama at T = 0) when μ = 0.
-    func sgdStep(eta: Double) throws(DivergenceError<Float>) -> StepInfo {
-        let mu = configuration.momentum
-        if mu == 0 {
-            let em = try! EulerMaruyama(LangevinParameters(timeStep: eta, temperature: 0))
-            return try em.step(&state, field: &energy, random: &random)
-        }
-        let h = eta.squareRoot()
-        let p = LangevinParameters(timeStep: h, temperature: 0, friction: -_log(mu) / h)
-        let integrator = try! SplittingIntegrator(p, scheme: orderScheme)
-        return try integrator.step(&state, field: &energy, random: &random)
-    }
-
-    /// The temperature the sampling phase's update implies: noise variance per step over twice the coefficient of ∇U
-    /// in the drift (SGLD/pSGLD: 2ηT/(2η); SGHMC's O step: (1 − c²)mT/((1 − c²)m)); 0 for SGD. With this package's
-    /// single convention (U carries the N/B factor and the prior; the noise is √(2ηT)) it is the set T for every
-    /// sampler — the talk's convention (mean loss, noise variance η) would give N/2. That the code's noise and drift
-    /// really realise it is tested on Bayesian linear regression, whose posterior is known in closed form.
+    /// The temperature the sampling phase's update realises: with this package's single convention (U carries the
+    /// N/B factor and the prior; the noise is √(2ηT)) it is the set T for every sampler, 0 for SGD — the talk's
+    /// convention (mean loss, noise variance η) would give N/2. That the code's noise and drift really realise it is
+    /// tested on Bayesian linear regression, whose posterior is known in closed form.
     public var effectiveTemperature: Double {
         configuration.sampler == .sgd ? 0 : configuration.temperature
     }
 
     // MARK: - Evaluation
 
-    /// Softmax probabilities of `dataset` at the current weights, row-major [n × 10].
-    func probabilities(_ dataset: Dataset) -> [Float] {
-        var out = [Float](repeating: 0, count: dataset.count * 10)
+    /// Softmax probabilities of `dataset` at the weights of `state` (default: the chain's), row-major [n × c].
+    func probabilities(_ dataset: Dataset, at state: LangevinState<Float>? = nil) -> [Float] {
+        let c = classes, d = dataset.pixelsPerImage
+        var out = [Float](repeating: 0, count: dataset.count * c)
         let b = network.maxBatchSize
-        state.withPosition { w in
+        (state ?? chain.state).withPosition { w in
             dataset.images.withUnsafeBufferPointer { images in
                 out.withUnsafeMutableBufferPointer { o in
                     var start = 0
                     while start < dataset.count {
                         let n = min(b, dataset.count - start)
                         network.predictProbabilities(
-                            parameters: w, inputs: images.baseAddress! + start * 784, count: n,
-                            into: UnsafeMutableBufferPointer(rebasing: o[(start * 10)..<((start + n) * 10)]))
+                            parameters: w, inputs: images.baseAddress! + start * d, count: n,
+                            into: UnsafeMutableBufferPointer(rebasing: o[(start * c)..<((start + n) * c)]))
                         start += n
                     }
                 }
@@ -190,33 +180,33 @@ public final class Trainer {
         return out
     }
 
-    /// Adds the current weights' predictions to the posterior-predictive accumulators.
-    func keepSample() throws(LangevinError) {
+    /// Adds the predictions of the weights in `state` to the posterior-predictive accumulators.
+    func keepSample(_ state: LangevinState<Float>) throws(LangevinError) {
         if let weightFile {
             let written: Result<Void, LangevinError> = state.withPosition { w in
                 do throws(LangevinError) { try weightFile.append(w); return .success(()) } catch { return .failure(error) }
             }
             try written.get()
         }
-        let p = probabilities(data.test)
+        let p = probabilities(data.test, at: state)
         try testAccumulator.add(probabilities: p, rows: 0..<data.test.count)
         try testAccumulator.finishSample()
         if let ood = data.ood {
-            let q = probabilities(ood)
+            let q = probabilities(ood, at: state)
             try oodAccumulator!.add(probabilities: q, rows: 0..<ood.count)
             try oodAccumulator!.finishSample()
         }
     }
 
-    func accuracyOfCurrentWeights() throws(LangevinError) -> Double {
-        let predicted = try predictedClasses(probabilities: probabilities(data.test), classes: 10)
+    func accuracy(of state: LangevinState<Float>) throws(LangevinError) -> Double {
+        let predicted = try predictedClasses(probabilities: probabilities(data.test, at: state), classes: classes)
         let correct = zip(predicted, data.test.labels).filter { $0 == Int($1) }.count
         return Double(correct) / Double(max(data.test.count, 1))
     }
 
-    func logEpoch(_ epoch: Int) throws(LangevinError) {
+    func logEpoch(_ epoch: Int, _ state: LangevinState<Float>) throws(LangevinError) {
         let meanEnergy = epochEnergySum / Double(max(epochEnergyCount, 1)) / Double(data.train.count)
-        curve.append(TrainingLogPoint(x: Double(epoch), loss: meanEnergy, testAccuracy: try accuracyOfCurrentWeights()))
+        curve.append(TrainingLogPoint(x: Double(epoch), loss: meanEnergy, testAccuracy: try accuracy(of: state)))
         epochEnergySum = 0
         epochEnergyCount = 0
         let blocks = network.parameterBlocks.filter { $0.role == "weight" }
@@ -240,52 +230,60 @@ public final class Trainer {
     /// Runs from the current step to the end; writes a checkpoint every `checkpointEvery` steps (and at the end).
     public func run(checkpointEvery: Int? = nil, checkpointPath: String? = nil,
                     progress: ((Int, Int) -> Void)? = nil) throws(LangevinError) -> TrainingOutcome {
-        let s = stepsPerEpoch
-        while stepsDone < totalSteps && divergence == nil {
-            let t = stepsDone
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            do {
-                let info = try step(t)
+        let s = stepsPerEpoch, total = totalSteps
+        guard stepsDone < total, divergence == nil else { return try finish() }
+        var stepStart: UInt64 = 0
+        do throws(ChainRunError<Float>) {
+            _ = try drive(&chain, steps: stepsDone..<total) { t, chain throws(LangevinError) in
+                try prepareStep(t, &chain)
+                stepStart = DispatchTime.now().uptimeNanoseconds
+            } after: { t, info, chain throws(LangevinError) in
+                samplingSeconds += Double(DispatchTime.now().uptimeNanoseconds - stepStart) * 1e-9
                 if info.energy.isFinite {
                     epochEnergySum += info.energy
                     epochEnergyCount += 1
                 }
-            } catch {
-                divergence = "diverged at step \(error.step) (epoch \(t / s + 1)): non-finite \(error.quantity); "
-                    + "the last finite weights were kept"
-                break
+                stepsDone = t + 1
+                if isKept(afterSteps: stepsDone) { try keepSample(chain.state) }
+                if stepsDone % s == 0 { try logEpoch(stepsDone / s, chain.state) }
+                progress?(stepsDone, total)
+                if let every = checkpointEvery, let path = checkpointPath, stepsDone % every == 0, stepsDone < total {
+                    try writeCheckpoint(chain, to: path)
+                }
+                return .proceed
             }
-            samplingSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
-            stepsDone = t + 1
-            if isKept(afterSteps: stepsDone) { try keepSample() }
-            if stepsDone % s == 0 { try logEpoch(stepsDone / s) }
-            progress?(stepsDone, totalSteps)
-            if let every = checkpointEvery, let path = checkpointPath, stepsDone % every == 0, stepsDone < totalSteps {
-                try writeCheckpoint(to: path)
+        } catch {
+            switch error {
+            case .diverged(let e):
+                divergence = "diverged at step \(e.step) (epoch \(stepsDone / s + 1)): non-finite \(e.quantity); "
+                    + "the last finite weights were kept"
+            case .failed(let e):
+                throw e
             }
         }
         return try finish()
     }
 
     func finish() throws(LangevinError) -> TrainingOutcome {
+        let classes = self.classes
         let last = probabilities(data.test)
-        let lastMetrics = try ClassificationMetrics(probabilities: last, labels: data.test.labels, classes: 10)
+        let lastMetrics = try ClassificationMetrics(probabilities: last, labels: data.test.labels, classes: classes)
         var posteriorAccumulator = testAccumulator
         var oodPosterior = oodAccumulator
         if posteriorAccumulator.samplesAveraged == 0 {
             // SGD, or a run that stopped before its first sample: the posterior predictive is the last weights'.
-            posteriorAccumulator = try PredictiveAccumulator(rows: data.test.count, classes: 10)
+            posteriorAccumulator = try PredictiveAccumulator(rows: data.test.count, classes: classes)
             try posteriorAccumulator.add(probabilities: last, rows: 0..<data.test.count)
             try posteriorAccumulator.finishSample()
             if let ood = data.ood {
-                var o = try PredictiveAccumulator(rows: ood.count, classes: 10)
+                var o = try PredictiveAccumulator(rows: ood.count, classes: classes)
                 try o.add(probabilities: probabilities(ood), rows: 0..<ood.count)
                 try o.finishSample()
                 oodPosterior = o
             }
         }
         let mean = try posteriorAccumulator.meanProbabilities()
-        let posterior = try ClassificationMetrics(probabilities: mean, labels: data.test.labels, classes: 10)
+        let posterior = try ClassificationMetrics(probabilities: mean, labels: data.test.labels, classes: classes)
         var ood: OODDetection? = nil
         var oodMean: [Double]? = nil
         if let o = oodPosterior, let name = data.oodName {
@@ -293,7 +291,7 @@ public final class Trainer {
             oodMean = try o.meanProbabilities()
         }
         let label = configuration.sampler == .sgd ? "SGD" : configuration.sampler.rawValue.uppercased()
-        let confidence = try ConfidenceSummary(label: label, probabilities: mean, labels: data.test.labels, classes: 10,
+        let confidence = try ConfidenceSummary(label: label, probabilities: mean, labels: data.test.labels, classes: classes,
                                                oodProbabilities: oodMean, oodName: data.oodName)
         let trained = Double(stepsDone * configuration.batchSize)
         return TrainingOutcome(
@@ -303,6 +301,6 @@ public final class Trainer {
             samplesPerSecond: samplingSeconds > 0 ? trained / samplingSeconds : 0,
             diverged: divergence,
             curve: TrainingCurve(label: label, points: curve), weightTraces: weightTraces,
-            confidence: confidence, lastProbabilities: last)
+            confidence: confidence)
     }
 }

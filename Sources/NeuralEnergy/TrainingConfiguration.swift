@@ -117,33 +117,38 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     }
 
     public func validate(trainSize: Int) throws(LangevinError) {
-        guard epochs >= 1 else { throw .invalidParameter("--epochs must be ≥ 1, got \(epochs)") }
+        guard epochs >= 1 else { throw .invalidParameter("the number of epochs must be ≥ 1, got \(epochs)", parameter: "epochs") }
         guard batchSize >= 1, batchSize <= trainSize else {
-            throw .invalidParameter("--batch-size must be in 1...\(trainSize) (the training set size), got \(batchSize)")
+            throw .invalidParameter("the batch size must be in 1...\(trainSize) (the training set size), got \(batchSize)",
+                                    parameter: "batchSize")
         }
-        guard stepSize.isFinite, stepSize > 0 else { throw .invalidParameter("--step-size must be > 0, got \(stepSize)") }
+        guard stepSize.isFinite, stepSize > 0 else { throw .invalidParameter("the step size η must be > 0, got \(stepSize)", parameter: "stepSize") }
         try schedule.validate()
         guard priorPrecision.isFinite, priorPrecision >= 0 else {
-            throw .invalidParameter("--prior-precision must be ≥ 0, got \(priorPrecision)")
+            throw .invalidParameter("the prior precision λ must be ≥ 0, got \(priorPrecision)", parameter: "priorPrecision")
         }
         guard temperature.isFinite, temperature >= 0 else {
-            throw .invalidParameter("--temperature must be ≥ 0, got \(temperature)")
+            throw .invalidParameter("the temperature T must be ≥ 0, got \(temperature)", parameter: "temperature")
         }
         guard burnInEpochs >= 0, burnInEpochs < epochs || sampler == .sgd else {
-            throw .invalidParameter("--burn-in-epochs must be in 0..<epochs (\(epochs)), got \(burnInEpochs)")
+            throw .invalidParameter("the burn-in epochs must be in 0..<epochs (\(epochs)), got \(burnInEpochs)",
+                                    parameter: "burnInEpochs")
         }
         guard warmStartEpochs >= 0, warmStartEpochs <= burnInEpochs || sampler == .sgd else {
-            throw .invalidParameter("--warm-start-epochs (\(warmStartEpochs)) must not exceed --burn-in-epochs (\(burnInEpochs))")
+            throw .invalidParameter(
+                "the warm-start epochs (\(warmStartEpochs)) must not exceed the burn-in epochs (\(burnInEpochs))",
+                parameter: "warmStartEpochs")
         }
         guard warmStartStepSize.isFinite, warmStartStepSize > 0 else {
             throw .invalidParameter("warm-start step size must be > 0, got \(warmStartStepSize)")
         }
-        guard thin >= 1 else { throw .invalidParameter("--thin must be ≥ 1, got \(thin)") }
+        guard thin >= 1 else { throw .invalidParameter("the thinning interval must be ≥ 1, got \(thin)", parameter: "thin") }
         guard momentum.isFinite, momentum >= 0, momentum < 1 else {
-            throw .invalidParameter("--momentum must be in [0, 1), got \(momentum)")
+            throw .invalidParameter("the momentum μ must be in [0, 1), got \(momentum)", parameter: "momentum")
         }
         guard sampler != .sghmc || momentum > 0 else {
-            throw .invalidParameter("sghmc needs --momentum in (0, 1): μ = e^{−γh} = 0 would mean infinite friction")
+            throw .invalidParameter("sghmc needs a momentum μ in (0, 1): μ = e^{−γh} = 0 would mean infinite friction",
+                                    parameter: "momentum")
         }
     }
 }

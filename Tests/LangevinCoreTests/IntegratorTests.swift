@@ -175,7 +175,7 @@ struct ChainTests {
             })
         var state = try LangevinState(position: [0.25], field: &field)
         var random = ScriptedRandom(gaussians: [0])
-        let em = try EulerMaruyama(LangevinParameters(timeStep: 0.25, temperature: 0))
+        var em = try EulerMaruyama(LangevinParameters(timeStep: 0.25, temperature: 0))
         let result = Result { () throws(DivergenceError<Double>) -> StepInfo in
             try em.step(&state, field: &field, random: &random)
         }

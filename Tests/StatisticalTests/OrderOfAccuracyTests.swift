@@ -45,8 +45,8 @@ struct OrderOfAccuracyTests {
     func coupledDifference(_ scheme: String, h: Double, seed: UInt64, steps: Int) throws -> MeanEstimate {
         var potential = try BuiltinPotential.make(name: "quartic")
         var fineField = potential
-        let coarse = try AnyIntegrator(name: scheme, parameters: .init(timeStep: h, temperature: 1, friction: 1))
-        let fine = try AnyIntegrator(name: scheme, parameters: .init(timeStep: h / 2, temperature: 1, friction: 1))
+        var coarse = try AnyIntegrator(name: scheme, parameters: .init(timeStep: h, temperature: 1, friction: 1))
+        var fine = try AnyIntegrator(name: scheme, parameters: .init(timeStep: h / 2, temperature: 1, friction: 1))
         var coarseState = try LangevinState(position: [0.0], momentum: coarse.usesMomentum ? [0.0] : [], field: &potential)
         var fineState = try LangevinState(position: [0.0], momentum: fine.usesMomentum ? [0.0] : [], field: &fineField)
         var recorder = Recorder(source: GSLRandom(algorithm: .taus2, seed: seed))
