@@ -53,7 +53,7 @@ bench: deps
 # libFuzzer harnesses (Fuzz/) built with the fuzzer and address sanitizers into .build-fuzz, then each run for
 # FUZZ_SECONDS from its seed corpus in Fuzz/corpus/<name> (new inputs go to .build-fuzz/corpus, crashes to
 # .build-fuzz/artifacts). Prints each harness's executions; fails on the first crash.
-FUZZ_SECONDS   ?= 60
+FUZZ_SECONDS   ?= 300
 FUZZ_HARNESSES ?= expressions idx csv png checkpoint
 FUZZ_SCRATCH   := .build-fuzz
 fuzz: deps

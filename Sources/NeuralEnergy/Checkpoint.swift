@@ -208,7 +208,7 @@ extension Trainer {
         let d = network.parameterCount
         guard header.stepsDone <= totalSteps,
               header.batchPosition.batchIndex < max(stepsPerEpoch, 1),
-              header.generatorStates.count == random.stateBytes.count,
+              header.generatorStates.count == chain.random.stateBytes.count,
               arrays[0].count == d, arrays[2].count == d, arrays[1].isEmpty || arrays[1].count == d,
               arrays[3].isEmpty || arrays[3].count == d,
               header.batchPosition.permutation.count == data.train.count,
