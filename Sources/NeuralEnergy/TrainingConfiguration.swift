@@ -174,8 +174,13 @@ public func parseSchedule(_ text: String, stepSize: Double, totalSteps: Int) thr
         // One cosine cycle over the run with no exploration stage: h(t) = (η/2)(cos(πt/T) + 1).
         return .cyclical(initial: stepSize, cycles: 1, totalSteps: totalSteps, explorationFraction: 0)
     case "cyclical":
-        let cycles = a.count > 0 ? Int(a[0]) : 4, exploration = a.count > 1 ? a[1] : 0.5
-        return .cyclical(initial: stepSize, cycles: max(cycles, 1), totalSteps: totalSteps, explorationFraction: exploration)
+        let m = a.count > 0 ? a[0] : 4, exploration = a.count > 1 ? a[1] : 0.5
+        // A whole number of cycles, each at least one step long (checked before the conversion, which would trap).
+        guard m.isFinite, m >= 1, m == m.rounded(), m <= Double(max(totalSteps, 1)) else {
+            throw .invalidParameter(
+                "--schedule cyclical: cycles must be a whole number from 1 to the \(totalSteps) sampler steps, got \(m)")
+        }
+        return .cyclical(initial: stepSize, cycles: Int(m), totalSteps: totalSteps, explorationFraction: exploration)
     default:
         throw LangevinError(.unknownName,
             "unknown schedule '\(text)': use constant, cosine, polynomial[:b,gamma] or cyclical[:cycles[,exploration]]")

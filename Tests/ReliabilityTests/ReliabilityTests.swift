@@ -141,13 +141,18 @@ struct ReliabilityTests {
         #expect(r.stderr.contains("too large") || r.stderr.contains("in memory"), "\(r.stderr)")
     }
 
-    @Test("Training sizes: epochs that overflow and models that would not fit are refused before training")
+    @Test("Training sizes: epochs and schedule parameters that overflow, and models that would not fit, are refused before training")
     func trainingSizes() throws {
         let dir = Langevin.folder("train-sizes")
         try writeDigitsCSV(dir + "/d.csv", perClass: 10)
         for extra in [["--model", "mlp:8", "--epochs", "4611686018427387904"],
-                      ["--model", "mlp:100000,100000,100000", "--epochs", "1"]] {
-            let r = try Langevin.run(["train", "--data", dir + "/d.csv", "--sampler", "sgd", "--batch-size", "10",
+                      ["--model", "mlp:100000,100000,100000", "--epochs", "1"],
+                      ["--model", "mlp:8", "--epochs", "2", "--schedule", "cyclical:9223372036854775807"],
+                      ["--model", "mlp:8", "--epochs", "2", "--schedule", "cyclical:nan"],
+                      ["--model", "mlp:8", "--epochs", "2", "--schedule", "cyclical:1000000"],
+                      ["--model", "mlp:8", "--epochs", "2", "--schedule", "polynomial:nan,0.5"]] {
+            let sampler = extra.contains("--schedule") ? "sgld" : "sgd"
+            let r = try Langevin.run(["train", "--data", dir + "/d.csv", "--sampler", sampler, "--batch-size", "10",
                                       "--ood", "none", "--output", dir + "/run"] + extra)
             #expect(r.status == 64 && !r.signaled, "\(extra): \(r.stderr)")
             #expect(!FileManager.default.fileExists(atPath: dir + "/run/report.json"))
