@@ -8,7 +8,7 @@ OUT        ?= out
 DATA       ?= data
 APT_PKGS   := libgsl-dev libopenblas-dev libpng-dev zlib1g-dev pkg-config gnuplot-nox dataset-fashion-mnist python3-pip
 
-.PHONY: all deps build data run test test-build test-unit test-statistical test-e2e bench docs clean
+.PHONY: all deps build data run test test-build test-unit test-statistical test-e2e bench docs fuzz clean
 
 all: build
 
@@ -72,6 +72,27 @@ docs: deps
 bench: deps
 	$(SWIFT) build -c release --product langevin-bench
 	.build/release/langevin-bench $(BENCH_ARGS)
+
+# libFuzzer harnesses (Fuzz/) built with the fuzzer and address sanitizers into .build-fuzz, then each run for
+# FUZZ_SECONDS from its seed corpus in Fuzz/corpus/<name> (new inputs go to .build-fuzz/corpus, crashes to
+# .build-fuzz/artifacts). Prints each harness's executions; fails on the first crash.
+FUZZ_SECONDS   ?= 300
+FUZZ_HARNESSES ?= expressions idx csv png checkpoint
+FUZZ_SCRATCH   := .build-fuzz
+fuzz: deps
+	@for h in $(FUZZ_HARNESSES); do \
+	  LANGEVIN_FUZZ=1 $(SWIFT) build -c release --scratch-path $(FUZZ_SCRATCH) --product fuzz-$$h \
+	    -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing || exit 1; \
+	done
+	@mkdir -p $(FUZZ_SCRATCH)/artifacts
+	@for h in $(FUZZ_HARNESSES); do \
+	  mkdir -p $(FUZZ_SCRATCH)/corpus/$$h; \
+	  echo "== fuzz-$$h for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_SCRATCH)/release/fuzz-$$h -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -max_len=65536 \
+	    -artifact_prefix=$(FUZZ_SCRATCH)/artifacts/$$h- $(FUZZ_SCRATCH)/corpus/$$h Fuzz/corpus/$$h \
+	    2> $(FUZZ_SCRATCH)/fuzz-$$h.log || { tail -40 $(FUZZ_SCRATCH)/fuzz-$$h.log; exit 1; }; \
+	  grep -E "stat::number_of_executed_units|stat::peak_rss_mb" $(FUZZ_SCRATCH)/fuzz-$$h.log; \
+	done
 
 clean:
 	rm -rf .build $(OUT)

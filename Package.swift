@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "NeuralEnergy", targets: ["NeuralEnergy"]),
+        .library(name: "Platform", targets: ["Platform"]),
         .library(name: "Figures", targets: ["Figures"]),
     ],
     dependencies: [
@@ -33,6 +34,8 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // The platform layer: the C library import, errno messages, the one safe file writer, output locks.
+        .target(name: "Platform"),
         // Pure Swift core: energies, random-source protocol, integrators, chain driver.
         .target(name: "LangevinCore", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
         // The only target that imports CGSL.
@@ -40,7 +43,7 @@ let package = Package(
         // The only target that imports CCBLAS.
         .target(name: "LinearAlgebra", dependencies: ["CCBLAS"]),
         .target(name: "Expressions", dependencies: ["LangevinCore"]),
-        .target(name: "Potentials", dependencies: ["LangevinCore"]),
+        .target(name: "Potentials", dependencies: ["LangevinCore", "Platform"]),
         .target(name: "Diagnostics", dependencies: ["LangevinCore", "GSLSupport", "Potentials"]),
         // Labelled image data sets: IDX, CSV and PNG folders, validated; the catalogue of known sets.
         .target(name: "Datasets", dependencies: ["LangevinCore", "CPNG", "CZlib"]),
@@ -48,15 +51,16 @@ let package = Package(
         // the worker pool.
         .target(name: "NeuralNetworks", dependencies: ["LangevinCore", "LinearAlgebra"]),
         // Predictive metrics, posterior-predictive accumulators, reports and plots (no network dependency).
-        .target(name: "Evaluation", dependencies: ["LangevinCore"]),
+        .target(name: "Evaluation", dependencies: ["LangevinCore", "Platform"]),
         // The network posterior as an energy: minibatch energy (N/B)·ΣNLL + prior, trainer, checkpoints.
         .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "GSLSupport", "Datasets", "NeuralNetworks",
-                                                     "Evaluation", "CZlib",
+                                                     "Evaluation", "CZlib", "Platform",
                                                      .product(name: "RealModule", package: "swift-numerics")]),
         .executableTarget(
             name: "LangevinCLI",
             dependencies: [
                 "LangevinCore", "GSLSupport", "Expressions", "Potentials", "Diagnostics", "NeuralEnergy",
+                "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -111,6 +115,9 @@ let package = Package(
         .testTarget(name: "StatisticalTests",
                     dependencies: ["LangevinTestSupport", "LangevinCore", "GSLSupport", "Potentials", "Expressions",
                                    "Diagnostics", "NeuralEnergy"]),
+        .testTarget(name: "PlatformTests", dependencies: ["LangevinTestSupport", "Platform"]),
+        // Hostile-user cases against the built `langevin`: special files, full disks, signals, overflow, shapes.
+        .testTarget(name: "ReliabilityTests", dependencies: ["LangevinTestSupport", "LangevinCLI"]),
         // The CLI contract, exercised through the built `langevin` executable.
         .testTarget(name: "CLITests", dependencies: ["LangevinTestSupport", "LangevinCLI"]),
         // The teaching examples run in their short setting (their own assertions pass, their PNGs are valid), and
@@ -124,3 +131,21 @@ let package = Package(
                     path: "Examples/testing-your-sampler"),
     ]
 )
+
+// libFuzzer harnesses, only when LANGEVIN_FUZZ is set (`make fuzz` builds them with
+// `-sanitize=fuzzer,address` into .build-fuzz), so a normal `swift build` / `swift test` never sees them.
+if Context.environment["LANGEVIN_FUZZ"] != nil {
+    let harness: [SwiftSetting] = []
+    package.targets += [
+        .executableTarget(name: "fuzz-expressions", dependencies: ["Expressions", "LangevinCore"],
+                          path: "Fuzz/expressions", swiftSettings: harness),
+        .executableTarget(name: "fuzz-idx", dependencies: ["Datasets", "LangevinCore"],
+                          path: "Fuzz/idx", swiftSettings: harness),
+        .executableTarget(name: "fuzz-csv", dependencies: ["Datasets", "LangevinCore"],
+                          path: "Fuzz/csv", swiftSettings: harness),
+        .executableTarget(name: "fuzz-png", dependencies: ["Datasets", "LangevinCore"],
+                          path: "Fuzz/png", swiftSettings: harness),
+        .executableTarget(name: "fuzz-checkpoint", dependencies: ["NeuralEnergy", "LangevinCore", "CZlib"],
+                          path: "Fuzz/checkpoint", swiftSettings: harness),
+    ]
+}

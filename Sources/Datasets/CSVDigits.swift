@@ -11,6 +11,11 @@ import LangevinCore
 /// - Pixels are decimal integers in 0…255, labels decimal integers in `0 ..< classes`; spaces and tabs around a
 ///   field are ignored; a leading `-` is read (and then rejected as out of range), `+`, decimal points and
 ///   exponents are not integers.
+/// - **Label first.** A file with the label in the *first* column instead (as some MNIST CSV exports have it) is
+///   recognised and read correctly: when the last column is constant (a corner pixel, 0 in every MNIST image) while
+///   the first column takes two or more values, all in `0 ..< classes`, the first column is the label. Any other
+///   file is read as documented, label last (so a label-first file whose last pixel varies is read label-last and
+///   its labels fail the range check, or the data are refused, rather than being silently misread).
 /// - Lines end with LF or CRLF; blank lines are skipped wherever they are.
 /// - **Header.** The first non-blank line is a header, and is skipped, when it contains an ASCII letter, `_` or a
 ///   quote (`"`/`'`); any other first line is data (so a malformed first data row is reported, not skipped).
@@ -45,6 +50,7 @@ extension Dataset {
         }
         var parser = CSVDigitsParser(path: path, pixels: rows * cols, classes: classes)
         try text.withUnsafeBufferPointer { bytes throws(LangevinError) in try parser.parse(bytes) }
+        try parser.finish()
         guard !parser.labels.isEmpty else {
             throw LangevinError(.invalidData, "file \(path): no data rows")
         }
@@ -66,6 +72,13 @@ struct CSVDigitsParser {
     let classes: Int
     var images: [Float] = []
     var labels: [Int32] = []
+    /// Every field of every row (0…255), `pixels + 1` per row, until ``finish()`` decides the layout.
+    private var raw: [UInt8] = []
+    private var lineNumbers: [Int] = []
+    private var firstValues: Set<UInt8> = [], lastValues: Set<UInt8> = []
+    private var firstFitsLabel = true
+    /// True when the file was read with the label in the first column (decided by ``finish()``).
+    private(set) var labelFirst = false
 
     init(path: String, pixels: Int, classes: Int) {
         self.path = path
@@ -106,6 +119,27 @@ struct CSVDigitsParser {
         LangevinError(.invalidData, "file \(path): line \(line): \(message)")
     }
 
+    /// Decides the layout (label last, or first; see ``CSVDigitsFormat``) and fills `images` and `labels`.
+    mutating func finish() throws(LangevinError) {
+        let width = pixels + 1
+        let rows = lineNumbers.count
+        labelFirst = firstFitsLabel && firstValues.count >= 2 && lastValues.count == 1
+        let labelColumn = labelFirst ? 0 : pixels
+        images.reserveCapacity(rows * pixels)
+        labels.reserveCapacity(rows)
+        for r in 0 ..< rows {
+            let row = r * width
+            let label = Int(raw[row + labelColumn])
+            guard label < classes else {
+                throw fail(lineNumbers[r], "field \(labelColumn + 1) (the label): value \(label) is outside 0…\(classes - 1)")
+            }
+            labels.append(Int32(label))
+            let first = labelFirst ? row + 1 : row
+            for k in first ..< first + pixels { images.append(pixelScale[Int(raw[k])]) }
+        }
+        raw = []
+    }
+
     private mutating func parseRow(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) throws(LangevinError) {
         let fields = line.reduce(1) { $0 + ($1 == Self.comma ? 1 : 0) }
         guard fields == pixels + 1 else {
@@ -118,20 +152,27 @@ struct CSVDigitsParser {
             while j < line.count && line[j] != Self.comma { j += 1 }
             let value = try parseInteger(UnsafeBufferPointer(rebasing: line[i ..< j]), lineNumber: lineNumber,
                                          field: field + 1)
+            // Out of 0…255 is wrong in either layout; the label's own range is checked by `finish()`.
             if field < pixels {
                 guard (0 ... 255).contains(value) else {
                     throw fail(lineNumber, "field \(field + 1) (pixel \(field)): value \(value) is outside 0…255")
                 }
-                images.append(pixelScale[value])
             } else {
-                guard (0 ..< classes).contains(value) else {
+                guard (0 ... 255).contains(value) else {
                     throw fail(lineNumber, "field \(field + 1) (the label): value \(value) is outside 0…\(classes - 1)")
                 }
-                labels.append(Int32(value))
+            }
+            raw.append(UInt8(value))
+            if field == 0 {
+                if value >= classes { firstFitsLabel = false }
+                if firstValues.count < 2 { firstValues.insert(UInt8(value)) }
+            } else if field == pixels, lastValues.count < 2 {
+                lastValues.insert(UInt8(value))
             }
             field += 1
             i = j + 1
         }
+        lineNumbers.append(lineNumber)
     }
 
     /// A decimal integer with optional `-` and surrounding blanks; magnitudes saturate at 10⁹ (all out of range).

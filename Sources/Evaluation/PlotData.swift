@@ -49,7 +49,7 @@ public struct ConfidenceSummary: Sendable, Equatable, Codable {
 
     /// Writes `confidence.json` into `directory` (atomically).
     public func write(to directory: String) throws(LangevinError) {
-        try makeDirectory(directory)
+        try makeFolder(directory)
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]   // byte-identical output for identical results

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
 import LangevinCore
+import Platform
 
 /// What became of a requested plot.
 public enum PlotOutcome: Sendable, Equatable {
@@ -244,7 +245,8 @@ public struct Plotter: Sendable {
         } else {
             set terminal png noenhanced size \(width),\(height)
         }
-        set output '\(name).png'
+        if (!exists("outfile")) outfile = '\(name).png'
+        set output outfile
         set datafile missing '?'
 
         """
@@ -260,7 +262,7 @@ public struct Plotter: Sendable {
 
     /// Writes `NAME.dat` and `NAME.gp`, runs gnuplot and checks that `NAME.png` was made.
     private func draw(name: String, data: String, script: String) throws(LangevinError) -> PlotOutcome {
-        try makeDirectory(directory)
+        try makeFolder(directory)
         let png = directory + "/" + name + ".png"
         try writeFileAtomically(Array(data.utf8), to: directory + "/" + name + ".dat")
         try writeFileAtomically(Array(script.utf8), to: directory + "/" + name + ".gp")
@@ -268,10 +270,16 @@ public struct Plotter: Sendable {
             return .skipped(warning: "gnuplot was not found on PATH: \(name).png was not drawn "
                 + "(install gnuplot and run `gnuplot \(name).gp` in \(directory))")
         }
-        try? FileManager.default.removeItem(atPath: png)
+        // gnuplot draws into the safe writer's temporary file, which is then committed like any other output: an
+        // earlier figure stays whole until the new one is complete, and a link or device named NAME.png is not replaced.
+        let output: OutputFile
+        do throws(FileError) { output = try OutputFile(path: png) } catch { throw LangevinError(.io, error.description) }
+        defer { output.discard() }
+        var drawing = output.temporaryPath ?? png
+        if !drawing.hasPrefix("/") { drawing = FileManager.default.currentDirectoryPath + "/" + drawing }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: gnuplot)
-        process.arguments = [name + ".gp"]
+        process.arguments = ["-e", "outfile=\(quote(drawing))", name + ".gp"]
         process.currentDirectoryURL = URL(fileURLWithPath: directory, isDirectory: true)
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
@@ -288,11 +296,12 @@ public struct Plotter: Sendable {
             let detail = messages.split(separator: "\n").suffix(4).joined(separator: " / ")
             return .skipped(warning: "gnuplot failed on \(name).gp (status \(process.terminationStatus)): \(detail)")
         }
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: png),
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: drawing),
               let size = attributes[.size] as? NSNumber, size.intValue > 0
         else {
             return .skipped(warning: "gnuplot did not write \(name).png")
         }
+        do throws(FileError) { try output.commit() } catch { throw LangevinError(.io, error.description) }
         return .written(path: png)
     }
 }

@@ -257,6 +257,14 @@ public struct PredictiveAccumulator: Sendable, Equatable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let rows = try c.decode(Int.self, forKey: .rows)
         let classes = try c.decode(Int.self, forKey: .classes)
+        // Sizes are checked against the stored sums before anything is allocated: a forged header cannot make the
+        // decoder allocate more than the encoded data hold.
+        let (cells, overflow) = rows.multipliedReportingOverflow(by: classes)
+        let packedSums = try c.decode(String.self, forKey: .probabilitySums)
+        guard rows > 0, classes > 0, !overflow, cells <= packedSums.utf8.count else {
+            throw DecodingError.dataCorruptedError(forKey: CodingKeys.rows, in: c,
+                debugDescription: "predictive accumulator: \(rows) × \(classes) does not match its stored sums")
+        }
         try self.init(rows: rows, classes: classes)
         func corrupt(_ what: String) -> DecodingError {
             .dataCorruptedError(forKey: CodingKeys.probabilitySums, in: c,
@@ -264,7 +272,7 @@ public struct PredictiveAccumulator: Sendable, Equatable, Codable {
         }
         samplesAveraged = try c.decode(Int.self, forKey: .samplesAveraged)
         guard samplesAveraged >= 0 else { throw corrupt("negative sample count \(samplesAveraged)") }
-        guard let sums = Self.unpack(try c.decode(String.self, forKey: .probabilitySums)), sums.count == rows * classes,
+        guard let sums = Self.unpack(packedSums), sums.count == rows * classes,
               let plogp = Self.unpack(try c.decode(String.self, forKey: .plogpSums)), plogp.count == rows
         else { throw corrupt("sums of the wrong size or not base64") }
         probabilitySums = sums

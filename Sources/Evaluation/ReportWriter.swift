@@ -1,75 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
 import LangevinCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
-/// Writes `bytes` to `path` atomically: into a new temporary sibling, which is synced (`fsync`) and then renamed
-/// over `path`, and finally the directory is synced (best effort). Readers see the old file or the whole new one,
-/// never a part; after a crash the file is old or new. Throws `.io` with the system's reason on failure, leaving no
-/// temporary file behind.
+/// Writes `bytes` to `path` through Platform's one safe writer (``Platform/writeFile(_:to:permissions:lock:)``): a new
+/// temporary file beside the target, every write checked, `fsync`, rename, folder `fsync`; a lock against a second
+/// writer; symbolic links followed, devices written through, folders refused. Readers see the old file or the whole
+/// new one; after a failure (a full disk included) the old file is untouched and no temporary file remains.
+/// Throws `.io` naming the file and the system's reason.
 public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws(LangevinError) {
-    let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-    func failure(_ what: String) -> LangevinError {
-        LangevinError(.io, "cannot write '\(path)': \(what): \(String(cString: strerror(errno)))")
-    }
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw failure("cannot create a temporary file") }
-    var written = 0
-    var ok = true
-    bytes.withUnsafeBytes { raw in
-        while written < raw.count {
-            let n = write(fd, raw.baseAddress! + written, raw.count - written)
-            if n < 0 {
-                if errno == EINTR { continue }
-                ok = false
-                return
-            }
-            written += n
-        }
-    }
-    if !ok {
-        let error = failure("write failed")
-        close(fd); unlink(temporary)
-        throw error
-    }
-    if fsync(fd) != 0 {
-        let error = failure("fsync failed")
-        close(fd); unlink(temporary)
-        throw error
-    }
-    if close(fd) != 0 {
-        let error = failure("close failed")
-        unlink(temporary)
-        throw error
-    }
-    if rename(temporary, path) != 0 {
-        let error = failure("rename failed")
-        unlink(temporary)
-        throw error
-    }
-    // Make the rename itself durable.
-    let slash = path.lastIndex(of: "/")
-    let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-    let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if dfd >= 0 {
-        _ = fsync(dfd)
-        close(dfd)
-    }
+    do throws(FileError) { try writeFile(bytes, to: path) } catch { throw LangevinError(.io, error.description) }
 }
 
-/// Creates `directory` and its parents when missing; throws `.io` when it cannot.
-func makeDirectory(_ directory: String) throws(LangevinError) {
-    do {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    } catch {
-        throw LangevinError(.io, "cannot create the directory '\(directory)': \(error.localizedDescription)")
-    }
+/// Creates `directory` and its parents when missing (Platform's `makeDirectory`); throws `.io` when it cannot.
+func makeFolder(_ directory: String) throws(LangevinError) {
+    do throws(FileError) { try makeDirectory(directory) } catch { throw LangevinError(.io, error.description) }
 }
 
 /// Writes a ``TrainingReport`` as `report.json` (the machine-readable contract) and `report.md` (for people).
@@ -110,7 +55,7 @@ public enum ReportWriter {
     @discardableResult
     public static func write(_ report: TrainingReport, to directory: String,
                              plots: [String] = []) throws(LangevinError) -> [String] {
-        try makeDirectory(directory)
+        try makeFolder(directory)
         let jsonPath = directory + "/" + jsonFileName
         let markdownPath = directory + "/" + markdownFileName
         try writeFileAtomically(Array(json(report).utf8), to: jsonPath)

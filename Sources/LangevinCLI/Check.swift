@@ -10,7 +10,7 @@ import Potentials
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sample exp(-U/T), or read draws from files (--samples), and check them against the exact Boltzmann distribution.",
-        discussion: "With --samples FILE... the draws come from files written by any sampler (this tool's CSV, CmdStan CSV, or any CSV with a header; --columns names the columns) and are checked at --temperature; the sampling options are then not used. The reference is the closed form where one exists (harmonic wells), else GSL quadrature for energies in one or two dimensions. Checks: Kolmogorov-Smirnov and chi-squared on each marginal (thinned by 2x the integrated autocorrelation time), moment z-scores with standard errors from the effective sample size, rank-normalised split R-hat across chains, and a kernel Stein discrepancy as a figure. Holm's procedure holds the family-wise error rate at --alpha. Exit status: 0 all checks passed, 1 a check failed, 2 an error (unreadable or malformed sample files included), 64 a usage error.")
+        discussion: "With --samples FILE... the draws come from files written by any sampler (this tool's CSV, CmdStan CSV, or any CSV with a header; --columns names the columns) and are checked at --temperature; the sampling options are then not used. The reference is the closed form where one exists (harmonic wells), else GSL quadrature for energies in one or two dimensions. Checks: Kolmogorov-Smirnov and chi-squared on each marginal (thinned by 2x the integrated autocorrelation time), moment z-scores with standard errors from the effective sample size, rank-normalised split R-hat across chains, and a kernel Stein discrepancy as a figure. Holm's procedure holds the family-wise error rate at --alpha. A MALA chain whose mean acceptance is below 0.05 or above 0.9999 is flagged. Unreadable or malformed sample files are errors (status 2). \(exitStatusHelp)")
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
 
@@ -58,17 +58,18 @@ struct Check: ParsableCommand {
             result = samples.isEmpty ? try checkOwnDraws(resolved) : try checkFiles(resolved)
             switch format {
             case .table:
-                print(result.header)
-                print("monitors: " + result.monitors.text)
-                print(result.report.renderTable())
+                try printChecked(result.header)
+                try printChecked("monitors: " + result.monitors.text)
+                for f in result.flags { try printChecked("FLAGGED  \(f)") }
+                try printChecked(result.report.renderTable())
             case .json:
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 let data = try encoder.encode(result)
-                print(String(decoding: data, as: UTF8.self))
+                try printChecked(String(decoding: data, as: UTF8.self))
             }
         } catch let error as LangevinError {
-            throw fail(error.commandLineMessage)
+            throw fail(error)
         } catch let error as EncodingError {
             throw fail("cannot encode the report: \(error)")
         }
@@ -77,6 +78,12 @@ struct Check: ParsableCommand {
 
     /// Samples like `sample`, then checks the kept draws.
     func checkOwnDraws(_ resolved: ResolvedEnergy) throws(LangevinError) -> CheckOutput {
+        let usesMomentum = try AnyIntegrator(name: sampling.integrator, parameters: sampling.parameters).usesMomentum
+        if output != nil {
+            try SampleWriter.checkColumns(kind: .plain, variableNames: resolved.variableNames, usesMomentum: usesMomentum)
+        }
+        try Preflight.checkSampling(sampling, dimension: resolved.variableNames.count, usesMomentum: usesMomentum,
+                                    outputs: output.map { [$0] } ?? [], copies: 3)
         let writer = try output.map { path throws(LangevinError) in
             try SampleWriter(path: path, kind: .plain, chains: sampling.chains)
         }
@@ -84,6 +91,9 @@ struct Check: ParsableCommand {
         let outcome = try runSampling(energy: resolved, options: sampling)
         try writer?.write(outcome, temperature: sampling.temperature)
         if let divergence = outcome.divergence { throw divergence }
+        // Flagged now, so that a stuck chain is named even when the checks below cannot run.
+        let flags = acceptanceWarnings(outcome)
+        for f in flags { printError("warning: \(f)") }
         let draws = try CheckSamples(
             dimension: resolved.variableNames.count,
             chains: outcome.chains.map { c in (0..<c.count).flatMap { c.positionRow($0) } },
@@ -114,7 +124,7 @@ struct Check: ParsableCommand {
         settings.seed = sampling.seed
         settings.rng = sampling.rng
         settings.drawsPerChain = outcome.chains[0].count
-        return CheckOutput(report: report, monitors: monitors, settings: settings, header: header)
+        return CheckOutput(report: report, monitors: monitors, settings: settings, header: header, flags: flags)
     }
 
     /// Checks draws read from files (`--samples`); U is recomputed from the positions with the named energy.

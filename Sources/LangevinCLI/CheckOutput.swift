@@ -72,13 +72,16 @@ struct CheckOutput: Encodable {
     var settings: CheckSettings
     /// The line printed above the table.
     var header: String
+    /// Warnings about the chains themselves (a Metropolis chain that accepts almost nothing or everything).
+    var flags: [String] = []
 
-    enum Keys: String, CodingKey { case monitors, settings }
+    enum Keys: String, CodingKey { case monitors, settings, flags }
 
     func encode(to encoder: any Encoder) throws {
         try report.encode(to: encoder)
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(monitors, forKey: .monitors)
         try c.encode(settings, forKey: .settings)
+        try c.encode(flags, forKey: .flags)
     }
 }

@@ -7,14 +7,16 @@ struct Potentials: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "potentials", abstract: "List the built-in potentials and their parameters.")
 
-    func run() {
+    func run() throws {
+        var text = ""
         for info in BuiltinPotential.catalog {
-            print("\(info.name)")
-            print("    \(info.summary)")
+            text += "\(info.name)\n"
+            text += "    \(info.summary)\n"
             for p in info.parameters {
-                print("    --set \(p.name)=\(p.defaultValue)\t\(p.summary)")
+                text += "    --set \(p.name)=\(p.defaultValue)\t\(p.summary)\n"
             }
-            print()
+            text += "\n"
         }
+        do { try printChecked(text, terminator: "") } catch { throw fail(error) }
     }
 }

@@ -4,12 +4,13 @@ import Foundation
 import GSLSupport
 import LangevinCore
 import NeuralEnergy
+import Platform
 
 /// `langevin train`: samples a network posterior (or trains it with SGD) and writes the report and its plots.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sample a network's posterior on MNIST-style data and report accuracy, calibration and OOD detection.",
-        discussion: "The energy is U(w) = (N/B) * sum_batch NLL(w) + (lambda/2)|w|^2 and the target exp(-U/T); T = 1 is the Bayesian posterior, T < 1 a cold posterior. SGLD steps w <- w - h grad U + sqrt(2 h T) xi, so --step-size is h in units of 1/|grad U| (an SGD learning rate on the mean loss is h*N). Defaults depend on the sampler and are printed at the start. Writes DIR/report.json, DIR/report.md and PNG plots. Checkpoints (--checkpoint-every steps) go to DIR/checkpoint.bin; --resume continues from it and gives the same results as an uninterrupted run (timings aside).")
+        discussion: "The energy is U(w) = (N/B) * sum_batch NLL(w) + (lambda/2)|w|^2 and the target exp(-U/T); T = 1 is the Bayesian posterior, T < 1 a cold posterior. SGLD steps w <- w - h grad U + sqrt(2 h T) xi, so --step-size is h in units of 1/|grad U| (an SGD learning rate on the mean loss is h*N). Defaults depend on the sampler and are printed at the start. Writes DIR/report.json, DIR/report.md and PNG plots. Checkpoints (--checkpoint-every steps) go to DIR/checkpoint.bin; --resume continues from it and gives the same results as an uninterrupted run (timings aside). \(exitStatusHelp)")
 
     @Option(help: ArgumentHelp("mnist-5k, fashion-mnist, an IDX folder, or a CSV digit file.", valueName: "DATA"))
     var data: String
@@ -55,7 +56,7 @@ struct Train: ParsableCommand {
         do {
             try runTraining()
         } catch {
-            throw fail(error.commandLineMessage)
+            throw fail(error)
         }
     }
 
@@ -67,9 +68,17 @@ struct Train: ParsableCommand {
         let modelSpec = try ModelSpec(commandLine: model)
         let shape = try schedule.map { text throws(LangevinError) in try ScheduleShape(commandLine: text) }
         let algorithm = try GSLAlgorithm(name: rng)
+        // Checked before any work: the output folder (created, writable, locked against a second run) and the run
+        // named by --compare.
+        let outputLock = try TrainPreflight.prepareOutput(output)
+        defer { outputLock.release() }
+        let comparison = try compare.map { (c) throws(LangevinError) in try TrainPreflight.loadComparison(c) }
         printError("loading \(data)…")
         let (train, test) = try DataCatalog.resolve(name: data, dataRoot: dataRoot)
         let (oodSet, oodName) = try loadOOD(trainingData: data)
+        try TrainPreflight.checkShapes(train: train, test: test, ood: oodSet)
+        try TrainPreflight.checkMemory(model: modelSpec, batchSize: batchSize, train: train,
+                                       dataImages: train.count + test.count + (oodSet?.count ?? 0))
         let config = try TrainingConfiguration.recommended(
             data: data, model: modelSpec, sampler: kind, trainSize: train.count, batchSize: batchSize,
             epochs: epochs, stepSize: stepSize, schedule: shape, priorPrecision: priorPrecision,
@@ -85,19 +94,29 @@ struct Train: ParsableCommand {
             T = \(config.temperature), warm start \(warm) epochs, burn-in \(burn) epochs, \
             effective temperature \(trainer.effectiveTemperature)
             """)
-        try makeDirectory(output)
         let checkpointPath = output + "/checkpoint.bin"
+        var restored: RestoredCheckpoint? = nil
         if resume {
             if FileManager.default.fileExists(atPath: checkpointPath) {
-                try trainer.restoreCheckpoint(from: checkpointPath)
+                restored = try trainer.restoreCheckpoint(from: checkpointPath)
                 printError("resumed from \(checkpointPath) at step \(trainer.stepsDone) of \(trainer.totalSteps)")
             } else {
                 printError("no checkpoint in \(output): starting from the beginning")
             }
         }
         if saveWeights {
+            try TrainPreflight.checkWeightsDisk(rows: trainer.totalSteps / max(config.thin, 1) + 1 - trainer.samplesKept,
+                                                parameters: trainer.parameterCount, output: output)
+            if let restored, trainer.samplesKept > 0, restored.weightRows != trainer.samplesKept {
+                throw LangevinError(.invalidParameter, """
+                    the checkpoint in \(output) counts \(trainer.samplesKept) kept samples but \
+                    \(restored.weightRows.map { "\($0) weight rows" } ?? "no weight file (it was written without --save-weights)"); \
+                    resume with the options it was started with, or rerun without --resume
+                    """)
+            }
             trainer.weightFile = try WeightSampleFile(path: output + "/weights.f32", dimension: trainer.parameterCount,
-                                                      keepRows: trainer.samplesKept)
+                                                      keepRows: trainer.samplesKept,
+                                                      expectedFingerprint: restored?.weightsFingerprint)
         }
         let bar = ProgressBar(total: trainer.totalSteps, label: "training")
         var shown = trainer.stepsDone
@@ -107,7 +126,7 @@ struct Train: ParsableCommand {
         }
         bar.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
-        try writeReport(outcome, config: config, train: train, test: test, seconds: seconds)
+        try writeReport(outcome, config: config, train: train, test: test, seconds: seconds, comparison: comparison)
         if let d = outcome.diverged {
             // The report (with "diverged" set) is written; the exit status still tells scripts the run failed.
             throw LangevinError(.diverged, "\(d); the report in \(output) covers the steps before it")
@@ -142,7 +161,7 @@ struct Train: ParsableCommand {
     }
 
     func writeReport(_ o: TrainingOutcome, config: TrainingConfiguration, train: Dataset, test: Dataset,
-                     seconds: Double) throws(LangevinError) {
+                     seconds: Double, comparison: (ConfidenceSummary, ReliabilityDiagram?)?) throws(LangevinError) {
         let settings = RunSettings(
             sampler: config.sampler.rawValue, model: config.model.description, data: config.data,
             epochs: config.epochs, batchSize: config.batchSize, stepSize: config.stepSize,
@@ -156,12 +175,9 @@ struct Train: ParsableCommand {
         let plotter = Plotter(directory: output)
         var runs = [o.confidence]
         var diagrams = [ReliabilityDiagram(label: o.confidence.label, bins: o.posterior.reliability)]
-        if let compare {
-            let other = try ConfidenceSummary.read(from: compare)
+        if let (other, diagram) = comparison {
             runs.insert(other, at: 0)
-            if let r = try? ReportWriter.read(compare + "/report.json") {
-                diagrams.insert(ReliabilityDiagram(label: other.label, bins: r.reliability), at: 0)
-            }
+            if let diagram { diagrams.insert(diagram, at: 0) }
         }
         // A figure that cannot be drawn (e.g. no finished epoch before a divergence) is a warning, never a lost report.
         var plots: [String] = []
@@ -183,7 +199,7 @@ struct Train: ParsableCommand {
         }
         try ReportWriter.write(report, to: output, plots: plots)
         let oodText = o.ood.map { ", OOD AUROC (entropy) \(rounded($0.aurocEntropy)) vs \($0.dataset)" } ?? ""
-        print("""
+        try printChecked("""
             \(config.sampler.rawValue): test accuracy \(rounded(o.posterior.accuracy)) (last sample \
             \(rounded(o.last.accuracy))), NLL \(rounded(o.posterior.nll)), ECE \(rounded(o.posterior.ece)), \
             \(o.samplesAveraged) samples\(oodText); \(Int(o.samplesPerSecond)) samples/s; report in \(output)/report.md
@@ -192,11 +208,3 @@ struct Train: ParsableCommand {
 }
 
 func rounded(_ v: Double) -> Double { (v * 10000).rounded() / 10000 }
-
-func makeDirectory(_ path: String) throws(LangevinError) {
-    do {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    } catch {
-        throw LangevinError(.io, "cannot create folder '\(path)': \(error.localizedDescription)")
-    }
-}

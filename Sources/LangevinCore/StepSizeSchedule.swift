@@ -18,7 +18,7 @@ public enum StepSizeSchedule: Sendable, Equatable, Codable, CustomStringConverti
         case .constant(let a): return a
         case .polynomial(let a, let b, let gamma): return a * Double.exp(-gamma * Double.log(b + Double(t)))
         case .cyclical(let h0, let m, let total, _):
-            let period = max(1, (total + m - 1) / m)
+            let period = max(1, total / m + (total % m == 0 ? 0 : 1))  // ⌈total/m⌉ without overflow
             let r = Double(t % period) / Double(period)
             return h0 / 2 * (Double.cos(Double.pi * r) + 1)
         }
@@ -27,7 +27,7 @@ public enum StepSizeSchedule: Sendable, Equatable, Codable, CustomStringConverti
     /// For the cyclical schedule: whether step t is in the exploration stage of its cycle (false otherwise).
     public func isExploring(at t: Int) -> Bool {
         guard case .cyclical(_, let m, let total, let f) = self else { return false }
-        let period = max(1, (total + m - 1) / m)
+        let period = max(1, total / m + (total % m == 0 ? 0 : 1))  // ⌈total/m⌉ without overflow
         return Double(t % period) / Double(period) < f
     }
 
@@ -41,8 +41,10 @@ public enum StepSizeSchedule: Sendable, Equatable, Codable, CustomStringConverti
                                         parameter: "schedule")
             }
         case .cyclical(let h0, let m, let total, let f):
-            guard h0.isFinite, h0 > 0, m >= 1, total >= 1, f >= 0, f < 1 else {
-                throw .invalidParameter("cyclical schedule needs h0 > 0, cycles ≥ 1, 0 ≤ exploration < 1", parameter: "schedule")
+            guard h0.isFinite, h0 > 0, m >= 1, total >= 1, m <= total, f >= 0, f < 1 else {
+                throw .invalidParameter("cyclical schedule needs h0 > 0, 1 ≤ cycles ≤ total steps (\(total)), "
+                                        + "0 ≤ exploration < 1; got h0 = \(h0), cycles = \(m), exploration = \(f)",
+                                        parameter: "schedule")
             }
         }
     }

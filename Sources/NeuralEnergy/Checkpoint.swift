@@ -9,7 +9,7 @@ import NeuralNetworks
 
 /// The small part of a checkpoint, stored as JSON; the large arrays follow it in binary.
 struct CheckpointHeader: Codable {
-    static let currentVersion = 1
+    static let currentVersion = 2
     var version: Int
     var configuration: TrainingConfiguration
     var stepsDone: Int
@@ -26,6 +26,20 @@ struct CheckpointHeader: Codable {
     var epochEnergyCount: Int
     var preconditionerInitialised: Bool
     var samplingSeconds: Double
+    /// ``TrainingData/fingerprint`` of the data the run was started on (hexadecimal).
+    var dataFingerprint: String?
+    /// Rows in the weight file when the checkpoint was written (nil: no weight file).
+    var weightRows: Int?
+    /// ``WeightSampleFile/fingerprint`` of those rows (hexadecimal).
+    var weightsFingerprint: String?
+}
+
+/// What a restored checkpoint says about the files beside it.
+public struct RestoredCheckpoint: Sendable, Equatable {
+    /// Rows of the weight file the checkpoint counts (nil when the run wrote none).
+    public var weightRows: Int?
+    /// Their fingerprint, to check with ``WeightSampleFile/init(path:dimension:keepRows:expectedFingerprint:)``.
+    public var weightsFingerprint: Fingerprint?
 }
 
 /// Checkpoint file format (little-endian):
@@ -73,9 +87,10 @@ enum CheckpointFile {
         let crc = bytes.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, UInt32(body))) }
         guard stored == crc else { throw corrupt("checksum mismatch (truncated or modified)") }
         var offset = magic.count
-        let headerLength = Int(read(UInt64.self, bytes, at: offset))
+        let rawHeaderLength = read(UInt64.self, bytes, at: offset)
         offset += 8
-        guard headerLength >= 0, offset + headerLength <= body else { throw corrupt("header length out of range") }
+        guard rawHeaderLength <= UInt64(body - offset) else { throw corrupt("header length out of range") }
+        let headerLength = Int(rawHeaderLength)
         let header: CheckpointHeader
         do {
             header = try JSONDecoder().decode(CheckpointHeader.self, from: Data(bytes[offset..<(offset + headerLength)]))
@@ -86,9 +101,10 @@ enum CheckpointFile {
         var arrays: [[Float]] = []
         for _ in 0..<4 {
             guard offset + 8 <= body else { throw corrupt("missing array") }
-            let count = Int(read(UInt64.self, bytes, at: offset))
+            let rawCount = read(UInt64.self, bytes, at: offset)
             offset += 8
-            guard count >= 0, count <= (body - offset) / 4 else { throw corrupt("array length out of range") }
+            guard rawCount <= UInt64((body - offset) / 4) else { throw corrupt("array length out of range") }
+            let count = Int(rawCount)
             var a = [Float](repeating: 0, count: count)
             a.withUnsafeMutableBytes { dst in
                 bytes.withUnsafeBytes { src in
@@ -102,7 +118,26 @@ enum CheckpointFile {
         guard header.version == CheckpointHeader.currentVersion else {
             throw LangevinError(.invalidData, "checkpoint '\(path)' has version \(header.version); this build reads \(CheckpointHeader.currentVersion)")
         }
+        try validate(header, corrupt: corrupt)
         return (header, arrays)
+    }
+
+    /// Bounds of the header's fields that do not depend on the trainer (those that do are checked on restore).
+    static func validate(_ h: CheckpointHeader, corrupt: (String) -> LangevinError) throws(LangevinError) {
+        guard h.stepsDone >= 0, h.stepCount >= 0, h.epochEnergyCount >= 0, h.samplingSeconds.isFinite,
+              h.samplingSeconds >= 0
+        else { throw corrupt("a step count, energy or time out of range") }
+        let p = h.batchPosition
+        guard p.epoch >= 0, p.batchIndex >= 0, p.permutation.count < Int(Int32.max) else {
+            throw corrupt("the batch position is out of range")
+        }
+        var seen = [Bool](repeating: false, count: p.permutation.count)
+        for i in p.permutation {
+            guard i >= 0, Int(i) < seen.count, !seen[Int(i)] else { throw corrupt("the batch order is not a permutation") }
+            seen[Int(i)] = true
+        }
+        if let rows = h.weightRows, rows < 0 { throw corrupt("negative weight-file rows") }
+        guard !h.generatorStates.isEmpty else { throw corrupt("no generator states") }
     }
 
     static func append<T: FixedWidthInteger>(_ v: T, to bytes: inout [UInt8]) {
@@ -138,15 +173,21 @@ extension Trainer {
             generatorStates: chain.random.stateBytes, batchPosition: chain.field.position,
             testAccumulator: testAccumulator, oodAccumulator: oodAccumulator, curve: curve,
             weightTraces: weightTraces, epochEnergySum: epochEnergySum, epochEnergyCount: epochEnergyCount,
-            preconditionerInitialised: !(meanSquare ?? []).isEmpty, samplingSeconds: samplingSeconds)
+            preconditionerInitialised: !(meanSquare ?? []).isEmpty, samplingSeconds: samplingSeconds,
+            dataFingerprint: data.fingerprint.description, weightRows: weightFile?.rows,
+            weightsFingerprint: weightFile?.fingerprint.description)
         let bytes = try CheckpointFile.encode(
             header: header,
             arrays: [state.position, state.momentum, state.gradient, (meanSquare ?? []).map { Float($0) }])
         try writeFileAtomically(bytes, to: path)
     }
 
-    /// Restores the state saved by ``writeCheckpoint(to:)``; the configuration must match this trainer's.
-    public func restoreCheckpoint(from path: String) throws(LangevinError) {
+    /// Restores the state saved by ``writeCheckpoint(to:)``; the configuration must match this trainer's, and the
+    /// data (their ``TrainingData/fingerprint``) the ones the checkpoint was written with.
+    ///
+    /// Returns what the checkpoint says about the weight file, to be checked when it is reopened.
+    @discardableResult
+    public func restoreCheckpoint(from path: String) throws(LangevinError) -> RestoredCheckpoint {
         let bytes: [UInt8]
         do {
             bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -159,8 +200,16 @@ extension Trainer {
                 "checkpoint '\(path)' belongs to a different run (data, model, sampler, schedule, seed or other "
                 + "settings differ); rerun with the same options or without --resume")
         }
+        guard let recorded = header.dataFingerprint, recorded == data.fingerprint.description else {
+            throw LangevinError(.invalidParameter,
+                "checkpoint '\(path)' was written with different data (the training, test or OOD images or labels "
+                + "differ from those it recorded, though their names match); rerun without --resume")
+        }
         let d = network.parameterCount
-        guard arrays[0].count == d, arrays[2].count == d, arrays[1].isEmpty || arrays[1].count == d,
+        guard header.stepsDone <= totalSteps,
+              header.batchPosition.batchIndex < max(stepsPerEpoch, 1),
+              header.generatorStates.count == chain.random.stateBytes.count,
+              arrays[0].count == d, arrays[2].count == d, arrays[1].isEmpty || arrays[1].count == d,
               arrays[3].isEmpty || arrays[3].count == d,
               header.batchPosition.permutation.count == data.train.count,
               header.testAccumulator.rows == data.test.count,
@@ -184,6 +233,8 @@ extension Trainer {
         epochEnergySum = header.epochEnergySum
         epochEnergyCount = header.epochEnergyCount
         samplingSeconds = header.samplingSeconds
+        return RestoredCheckpoint(weightRows: header.weightRows,
+                                  weightsFingerprint: header.weightsFingerprint.flatMap { Fingerprint(hex: $0) })
     }
 
     /// Samples kept so far (the rows a weight file must hold).

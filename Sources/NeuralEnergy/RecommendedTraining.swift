@@ -95,7 +95,11 @@ extension TrainingConfiguration {
             throw .invalidParameter("the step size η must be > 0, got \(h)", parameter: "stepSize")
         }
         let stepsPerEpoch = trainSize / max(batchSize, 1)
-        let sched = try (schedule ?? r.scheduleShape).schedule(stepSize: h, totalSteps: (e - warm) * stepsPerEpoch)
+        let (total, overflow) = e.multipliedReportingOverflow(by: stepsPerEpoch)
+        guard !overflow else {
+            throw .invalidParameter("\(e) epochs of \(stepsPerEpoch) steps overflow the step counter", parameter: "epochs")
+        }
+        let sched = try (schedule ?? r.scheduleShape).schedule(stepSize: h, totalSteps: total - warm * stepsPerEpoch)
         var config = TrainingConfiguration(
             data: data, model: model, sampler: sampler, epochs: e, batchSize: batchSize, stepSize: h,
             schedule: sched, priorPrecision: priorPrecision, temperature: sampler == .sgd ? 0 : temperature,

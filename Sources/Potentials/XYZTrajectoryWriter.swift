@@ -1,14 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 import LangevinCore
+import Platform
 
 /// Writes frames of particle positions to a file in the XYZ format read by VMD, OVITO, ASE and Jmol:
 ///
@@ -22,9 +15,11 @@ import LangevinCore
 /// coordinates each; missing coordinates are written as 0 (a 2-D system lies in the plane z = 0). Numbers are
 /// written in Swift's shortest round-trip decimal form, so a frame reads back bit for bit.
 ///
-/// The file is opened (and truncated, unless `append`) by the initialiser and closed by ``close()`` or when the last
-/// copy of the writer goes away; copies share one open file. I/O goes through the C standard library's buffered
-/// `FILE` streams: every failure is reported as `LangevinError(.io, …)` naming the path and the system's reason.
+/// The file is written through Platform's ``OutputFile``: frames go into a temporary file beside the target, which
+/// ``close()`` (or the last copy of the writer going away) commits by a rename, so a reader never sees half a
+/// trajectory and a failed run leaves an earlier file untouched. With `append`, the earlier frames are copied into
+/// the new file first. Copies share one output. Every failure is reported as `LangevinError(.io, …)` naming the path
+/// and the system's reason; a second process writing the same path is refused when the writer is created.
 public struct XYZTrajectoryWriter {
     /// The file path given to the initialiser.
     public let path: String
@@ -51,13 +46,17 @@ public struct XYZTrajectoryWriter {
         guard !element.isEmpty, !element.contains(where: { $0.isWhitespace }) else {
             throw .invalidParameter("the XYZ element symbol must be a non-empty word, got '\(element)'")
         }
-        guard let handle = fopen(path, append ? "a" : "w") else {
-            throw LangevinError(.io, "cannot open '\(path)' for writing: \(systemErrorMessage())")
+        let output: OutputFile
+        do throws(FileError) {
+            output = try OutputFile(path: path)
+            if append && !output.writesThrough { try copyExisting(output.resolvedPath, into: output) }
+        } catch {
+            throw LangevinError(.io, error.description)
         }
         self.path = path
         self.particleDimension = particleDimension
         self.element = element
-        self.file = File(handle)
+        self.file = File(output)
     }
 
     /// The number of frames written through this writer (and its copies).
@@ -93,15 +92,12 @@ public struct XYZTrajectoryWriter {
             throw .invalidParameter(
                 "an XYZ frame needs a positive multiple of \(particleDimension) coordinates, got \(positions.count)")
         }
-        var text = Self.frame(
+        let text = Self.frame(
             positions: positions, particleDimension: particleDimension, comment: comment, element: element)
-        guard let handle = file.handle else {
+        guard let output = file.output else {
             throw LangevinError(.io, "cannot write to '\(path)': the XYZ writer was closed")
         }
-        let written = text.withUTF8 { bytes in fwrite(bytes.baseAddress, 1, bytes.count, handle) }
-        guard written == text.utf8.count else {
-            throw LangevinError(.io, "cannot write to '\(path)': \(systemErrorMessage())")
-        }
+        do throws(FileError) { try output.write(text) } catch { throw LangevinError(.io, error.description) }
         file.frames += 1
     }
 
@@ -115,39 +111,52 @@ public struct XYZTrajectoryWriter {
         try write(positions: positions, comment: "step=\(step) energy=\(energy)")
     }
 
-    /// Pushes buffered frames to the operating system.
+    /// Pushes buffered frames to the (temporary) file, reporting a full disk or any write error now.
     public func flush() throws(LangevinError) {
-        guard let handle = file.handle else { return }
-        guard fflush(handle) == 0 else {
-            throw LangevinError(.io, "cannot write to '\(path)': \(systemErrorMessage())")
-        }
+        guard let output = file.output else { return }
+        do throws(FileError) { try output.flush() } catch { throw LangevinError(.io, error.description) }
     }
 
-    /// Flushes and closes the file; later writes throw. Closing twice is harmless.
+    /// Finishes the file (sync and rename into place); later writes throw. Closing twice is harmless.
     public func close() throws(LangevinError) {
-        guard let handle = file.handle else { return }
-        file.handle = nil
-        guard fclose(handle) == 0 else {
-            throw LangevinError(.io, "cannot finish writing '\(path)': \(systemErrorMessage())")
-        }
+        guard let output = file.output else { return }
+        file.output = nil
+        do throws(FileError) { try output.commit() } catch { throw LangevinError(.io, error.description) }
     }
 
-    /// The open stream, shared by copies of the writer and closed when the last one goes away.
+    /// Abandons the file: nothing written through this writer becomes visible, an earlier file at the path is
+    /// untouched. Later writes throw; after ``close()`` it does nothing.
+    public func discard() {
+        file.output?.discard()
+        file.output = nil
+    }
+
+    /// The output, shared by copies of the writer and committed when the last one goes away (best effort: call
+    /// ``close()`` to learn about a failure).
     private final class File {
-        #if canImport(Musl)
-        typealias Handle = OpaquePointer
-        #else
-        typealias Handle = UnsafeMutablePointer<FILE>
-        #endif
-        var handle: Handle?
+        var output: OutputFile?
         var frames = 0
-        init(_ handle: Handle) { self.handle = handle }
-        deinit { if let handle { fclose(handle) } }
+        init(_ output: OutputFile) { self.output = output }
+        deinit { try? output?.commit() }
     }
 }
 
-/// The C library's message for the current `errno`.
-private func systemErrorMessage() -> String {
-    guard let message = strerror(errno) else { return "error \(errno)" }
-    return String(cString: message)
+/// Copies the file at `path`, if there is one, into `output` (the earlier frames of an appended trajectory).
+private func copyExisting(_ path: String, into output: OutputFile) throws(FileError) {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+        if errno == ENOENT { return }
+        throw FileError(path: path, operation: "read", errno: errno)
+    }
+    defer { _ = close(fd) }
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw FileError(path: path, operation: "read", errno: errno)
+        }
+        if n == 0 { return }
+        try output.write(Array(chunk[0..<n]))
+    }
 }

@@ -183,7 +183,7 @@ struct SamplesFileCheckTests {
         ("onechain", "holds 1 chain; the check needs at least 2", 2),
         ("empty", "is empty", 2),
         ("headeronly", "has a header but no draws", 2),
-        ("columnscount", "--columns names 1 column(s)", 2),
+        ("columnscount", "--columns names 1 column(s)", 64),
         ("columnswithout", "--columns applies to --samples only", 64),
         ("outputwith", "with --samples there are none to write", 64),
     ])

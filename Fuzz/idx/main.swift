@@ -1,0 +1,1 @@
+../FuzzMain.swift
