@@ -42,14 +42,14 @@ let package = Package(
         .target(name: "GSLSupport", dependencies: ["LangevinCore", "CGSL"]),
         // The only target that imports CCBLAS.
         .target(name: "LinearAlgebra", dependencies: ["CCBLAS"]),
-        .target(name: "Expressions", dependencies: ["LangevinCore"]),
+        .target(name: "Expressions", dependencies: ["LangevinCore", "Platform"]),
         .target(name: "Potentials", dependencies: ["LangevinCore", "Platform"]),
-        .target(name: "Diagnostics", dependencies: ["LangevinCore", "GSLSupport", "Potentials"]),
+        .target(name: "Diagnostics", dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Platform"]),
         // Labelled image data sets: IDX, CSV and PNG folders, validated; the catalogue of known sets.
-        .target(name: "Datasets", dependencies: ["LangevinCore", "CPNG", "CZlib"]),
+        .target(name: "Datasets", dependencies: ["LangevinCore", "CPNG", "CZlib", "Platform"]),
         // Classifiers over a flat parameter vector: the public Layer protocol, dense/conv/pooling layers on OpenBLAS,
         // the worker pool.
-        .target(name: "NeuralNetworks", dependencies: ["LangevinCore", "LinearAlgebra"]),
+        .target(name: "NeuralNetworks", dependencies: ["LangevinCore", "LinearAlgebra", "Platform"]),
         // Predictive metrics, posterior-predictive accumulators, reports and plots (no network dependency).
         .target(name: "Evaluation", dependencies: ["LangevinCore", "Platform"]),
         // The network posterior as an energy: minibatch energy (N/B)·ΣNLL + prior, trainer, checkpoints.

@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 internal import CZlib
 import LangevinCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// A data file opened for reading, raw or gzip-compressed: the difference is found from the content (the gzip magic
 /// bytes 1f 8b), not from the name, so `x.gz` holding raw bytes and `x` holding gzip both read correctly.

@@ -2,13 +2,7 @@
 import GSLSupport
 import LangevinCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// The Boltzmann law π(x) = exp(−U(x)/T) / Z of a 1- or 2-dimensional energy, computed by quadrature: the
 /// normalising constant, per-coordinate moments, ⟨U⟩, and tabulated marginal CDFs — the reference that

@@ -2,13 +2,7 @@
 import GSLSupport
 import LangevinCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// The integrated autocorrelation time of one scalar series and the effective sample size it implies.
 ///

@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import GSLSupport
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// Result of a one-sample Kolmogorov–Smirnov test.
 public struct KolmogorovSmirnovResult: Sendable, Equatable, Codable {

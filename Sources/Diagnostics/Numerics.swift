@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Small numerical helpers shared by the diagnostics: summary statistics, a radix-2 FFT, number formatting.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// Sample mean (1/n) Σ xᵢ, summed pairwise-free in order (n ≤ 10⁸ keeps the rounding error ≪ 10⁻⁸ relative).
 func sampleMean(_ x: UnsafeBufferPointer<Double>) -> Double {

@@ -2,13 +2,7 @@
 import GSLSupport
 import LangevinCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 extension BoltzmannTarget {
     /// The law x ∼ N(μ, v), y | x ∼ N(x², s²) — a Gaussian bent onto the parabola y = x², the Boltzmann law of the

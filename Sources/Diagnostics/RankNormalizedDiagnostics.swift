@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import LangevinCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// The convergence diagnostics of Vehtari, Gelman, Simpson, Carpenter & Bürkner (2021) as users know them from
 /// ArviZ's and Stan's summaries: rank-normalised split-R̂, bulk ESS and tail ESS, plus the mean-ESS computed the

@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// The kernel Stein discrepancy with the inverse multiquadric kernel (Gorham & Mackey 2017; Liu, Lee & Jordan 2016;
 /// Chwialkowski, Strathmann & Gretton 2016).

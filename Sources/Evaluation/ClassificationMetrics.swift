@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import LangevinCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 // Conventions for every function of this file: a probability matrix is row-major `n × classes` (row i holds
 // p(· | xᵢ)), labels are class indices in `0 ..< classes`, logarithms are natural (entropies in nats), and the

@@ -5,13 +5,7 @@
 // The sweeps are @inlinable so that a chain specialised in another module (runChain is generic) runs them inline:
 // measured in a release build, energyAndGradient of "(x^2-1)^2 + y^2/2" took about 17 ns instead of 21 ns.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// One operation of the tape.
 ///

@@ -6,13 +6,7 @@
 import Synchronization
 import LinearAlgebra
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Platform
 
 /// Work that can be split into parts: `runPart(t, of: n)` does part t of n; parts touch disjoint memory (or
 /// per-part scratch), so they may run concurrently.
