@@ -6,16 +6,7 @@ import LangevinTestSupport
 struct CLI {
     static let packageRoot: URL = LangevinTestSupport.packageRoot()
 
-    static var executable: String {
-        if let p = ProcessInfo.processInfo.environment["LANGEVIN_BIN"], FileManager.default.isExecutableFile(atPath: p) {
-            return p
-        }
-        for config in ["release", "debug"] {
-            let p = packageRoot.appendingPathComponent(".build/\(config)/langevin").path
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return "langevin"
-    }
+    static var executable: String { langevinExecutable(packageRoot: packageRoot) }
 
     struct Result {
         var status: Int32

@@ -1,22 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import Foundation
+import LangevinTestSupport
 
 /// Runs the built `langevin` (LANGEVIN_BIN, else .build/release or .build/debug of this package), with standard
 /// output going where a test says: a file, a device such as /dev/full, or a pipe whose reader is gone.
 enum Langevin {
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot: URL = LangevinTestSupport.packageRoot()
 
-    static var executable: String {
-        if let p = ProcessInfo.processInfo.environment["LANGEVIN_BIN"], FileManager.default.isExecutableFile(atPath: p) {
-            return p
-        }
-        for config in ["release", "debug"] {
-            let p = packageRoot.appendingPathComponent(".build/\(config)/langevin").path
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return "langevin"
-    }
+    static var executable: String { langevinExecutable(packageRoot: packageRoot) }
 
     struct Result {
         var status: Int32

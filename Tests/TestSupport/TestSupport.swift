@@ -19,6 +19,19 @@ public func packageRoot(filePath: String = #filePath) -> URL {
     URL(fileURLWithPath: filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 }
 
+/// The built `langevin` executable: LANGEVIN_BIN when it names one, else .build/release or .build/debug of the
+/// package, else `langevin` on PATH.
+public func langevinExecutable(packageRoot: URL) -> String {
+    if let p = ProcessInfo.processInfo.environment["LANGEVIN_BIN"], FileManager.default.isExecutableFile(atPath: p) {
+        return p
+    }
+    for config in ["release", "debug"] {
+        let p = packageRoot.appendingPathComponent(".build/\(config)/langevin").path
+        if FileManager.default.isExecutableFile(atPath: p) { return p }
+    }
+    return "langevin"
+}
+
 /// A fresh, empty folder under the system's temporary folder, named after the test process and `name` (so a
 /// rerun replaces it and parallel test processes never share one).
 public func temporaryDirectory(_ prefix: String, _ name: String) -> String {
