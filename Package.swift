@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "LangevinCLI",
             dependencies: [
-                "LangevinCore", "GSLSupport", "Expressions", "Potentials", "Diagnostics", "NeuralEnergy",
+                "LangevinCore", "GSLSupport", "Expressions", "Potentials", "Diagnostics", "NeuralEnergy", "LinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -60,7 +60,7 @@ let package = Package(
                           path: "Examples/double-well-histogram"),
         .executableTarget(name: "integrator-bias", dependencies: ["LangevinCore", "GSLSupport", "Potentials"],
                           path: "Examples/integrator-bias"),
-        .executableTarget(name: "sgld-mnist", dependencies: ["LangevinCore", "GSLSupport", "NeuralEnergy"],
+        .executableTarget(name: "sgld-mnist", dependencies: ["LangevinCore", "GSLSupport", "NeuralEnergy", "LinearAlgebra"],
                           path: "Examples/sgld-mnist"),
 
         // Benchmarks (release build: `make bench`).

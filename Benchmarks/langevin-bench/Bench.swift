@@ -7,6 +7,7 @@ import Dispatch
 import Expressions
 import GSLSupport
 import LangevinCore
+import LinearAlgebra
 import NeuralEnergy
 import Potentials
 import W1Reference
@@ -27,7 +28,14 @@ struct Bench: ParsableCommand {
     @Option(help: "A Python with PyTorch: also run the peer scripts in the same run.") var python: String?
     @Option(help: "Folder of the peer scripts (mlp_sgld_torch.py, cnn_sgld_torch.py).") var peers: String = "../shared/bench/peers"
 
+    /// OpenBLAS on the best verified kernel for this CPU first (possibly by re-executing; see `BLASKernel`).
+    static func main() {
+        BLASKernel.useBestAvailable()
+        main(nil)
+    }
+
     func run() throws {
+        print("BLAS: \(BLASKernel.summary); CPU: \(CPUVectorSupport.current)")
         if workloads == "networks" || workloads == "all" { try networks() }
         if workloads == "w1" || workloads == "all" { try w1() }
         if workloads == "breakdown" {

@@ -6,7 +6,11 @@
 //     make data && swift run -c release sgld-mnist
 import GSLSupport
 import LangevinCore
+import LinearAlgebra
 import NeuralEnergy
+
+// OpenBLAS on the best verified kernel for this CPU (re-executes when OpenBLAS fell back to a generic one).
+BLASKernel.useBestAvailable()
 
 // Data: MNIST-5k, split per class (400 train / 100 test per digit).
 let (train, test) = try DataCatalog.resolve(name: "mnist-5k", dataRoot: "data")

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import GSLSupport
 import LangevinCore
+import LinearAlgebra
 import NeuralEnergy
 
 /// `langevin train`: samples a network posterior (or trains it with SGD) and writes the report and its plots.
@@ -155,10 +156,12 @@ struct Train: ParsableCommand {
             epochs: config.epochs, batchSize: config.batchSize, stepSize: config.stepSize,
             schedule: config.schedule.description, priorPrecision: config.priorPrecision,
             temperature: config.temperature, trainSize: train.count, testSize: test.count, seed: config.seed)
-        let report = TrainingReport(
+        var report = TrainingReport(
             settings: settings, posterior: o.posterior, last: o.last, samplesAveraged: o.samplesAveraged,
             effectiveTemperature: o.effectiveTemperature, samplesPerSecond: o.samplesPerSecond, seconds: seconds,
             ood: o.ood, diverged: o.diverged)
+        report.blasKernel = BLASKernel.name
+        report.rng = rng
         try o.confidence.write(to: output)
         let plotter = Plotter(directory: output)
         var runs = [o.confidence]

@@ -23,13 +23,18 @@ struct CLI {
         var stderr: String
     }
 
-    /// Runs `langevin ARGS` to completion.
+    /// Runs `langevin ARGS` to completion, with `environment` changed from this process's (nil: unset).
     @discardableResult
-    static func run(_ arguments: [String]) throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String?] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         p.currentDirectoryURL = packageRoot
+        if !environment.isEmpty {
+            var env = ProcessInfo.processInfo.environment
+            for (name, value) in environment { env[name] = value }
+            p.environment = env
+        }
         // Output goes to files (pipes could fill up and block a chatty process).
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("langevin-cli-\(UUID().uuidString)")
         let outURL = base.appendingPathExtension("out"), errURL = base.appendingPathExtension("err")
