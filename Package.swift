@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "langevin", targets: ["LangevinCLI"]),
         .library(name: "LangevinCore", targets: ["LangevinCore"]),
         .library(name: "GSLSupport", targets: ["GSLSupport"]),
+        .library(name: "CounterRandom", targets: ["CounterRandom"]),
         .library(name: "Expressions", targets: ["Expressions"]),
         .library(name: "Potentials", targets: ["Potentials"]),
         .library(name: "Diagnostics", targets: ["Diagnostics"]),
@@ -29,10 +30,15 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // Philox4x32-10 and its vectorised Box–Muller normals (C: per-CPU vector paths chosen at run time).
+        .target(name: "CPhilox", path: "Sources/CPhilox"),
+
         // Pure Swift core: energies, random-source protocol, integrators, chain driver.
         .target(name: "LangevinCore"),
         // The only target that imports CGSL.
         .target(name: "GSLSupport", dependencies: ["LangevinCore", "CGSL"]),
+        // The counter-based Gaussian source (Philox keyed by seed and chain), the only target that imports CPhilox.
+        .target(name: "CounterRandom", dependencies: ["LangevinCore", "CPhilox"]),
         // The only target that imports CCBLAS.
         .target(name: "LinearAlgebra", dependencies: ["CCBLAS"]),
         .target(name: "Expressions", dependencies: ["LangevinCore"]),
@@ -46,12 +52,13 @@ let package = Package(
         // Predictive metrics, posterior-predictive accumulators, reports and plots (no network dependency).
         .target(name: "Evaluation", dependencies: ["LangevinCore"]),
         // The network posterior as an energy: minibatch energy (N/B)·ΣNLL + prior, trainer, checkpoints.
-        .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "GSLSupport", "Datasets", "NeuralNetworks",
+        .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "GSLSupport", "CounterRandom", "Datasets", "NeuralNetworks",
                                                      "Evaluation", "CZlib"]),
         .executableTarget(
             name: "LangevinCLI",
             dependencies: [
                 "LangevinCore", "GSLSupport", "Expressions", "Potentials", "Diagnostics", "NeuralEnergy", "LinearAlgebra",
+                "CounterRandom",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -67,20 +74,22 @@ let package = Package(
         .target(name: "W1Reference", path: "Benchmarks/W1Reference", linkerSettings: [.linkedLibrary("gsl")]),
         .executableTarget(name: "langevin-bench",
                           dependencies: ["LangevinCore", "GSLSupport", "Expressions", "Potentials", "W1Reference",
-                                         "NeuralEnergy", "LinearAlgebra",
+                                         "NeuralEnergy", "LinearAlgebra", "CounterRandom",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Benchmarks/langevin-bench"),
 
         // Fast deterministic unit tests.
         .testTarget(name: "LangevinCoreTests", dependencies: ["LangevinCore"]),
         .testTarget(name: "GSLSupportTests", dependencies: ["GSLSupport", "LangevinCore"]),
+        .testTarget(name: "CounterRandomTests", dependencies: ["CounterRandom", "LangevinCore"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "LangevinCore"]),
         .testTarget(name: "PotentialsTests", dependencies: ["Potentials", "LangevinCore"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "GSLSupport", "LangevinCore"]),
         .testTarget(name: "NeuralEnergyTests", dependencies: ["NeuralEnergy", "Datasets", "NeuralNetworks", "Evaluation", "LangevinCore", "GSLSupport", "CPNG", "CZlib"]),
         // Statistical tests: fixed seeds, tolerances from effective sample sizes (run in release).
         .testTarget(name: "StatisticalTests",
-                    dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Expressions", "Diagnostics"]),
+                    dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Expressions", "Diagnostics",
+                                   "CounterRandom"]),
         // The CLI contract, exercised through the built `langevin` executable.
         .testTarget(name: "CLITests", dependencies: ["LangevinCLI"]),
     ]

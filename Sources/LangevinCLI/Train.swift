@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import ArgumentParser
+import CounterRandom
 import Foundation
 import GSLSupport
 import LangevinCore
@@ -35,7 +36,10 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Momentum mu (sgd, sghmc).", valueName: "MU")) var momentum: Double = 0.9
     @Option(help: ArgumentHelp("fashion-mnist, mnist-5k, notmnist:DIR, DIR, or none.", valueName: "DATA")) var ood: String?
     @Option(help: "Seed.") var seed: UInt64 = 1
-    @Option(help: "GSL generator for the noise.") var rng: String = "taus2"
+    @Option(help: ArgumentHelp(
+        "Noise generator: philox (Philox4x32-10, counter-based and vectorised) or a GSL generator (taus2, mt19937, ranlxd2, gfsr4). The initial weights always come from GSL (taus2 with philox).",
+        valueName: "NAME"))
+    var rng: String = "philox"
     @Option(name: .customLong("data-root"), help: "Folder with fetched data (make data).") var dataRoot: String = "data"
     @Option(help: ArgumentHelp("Output folder.", valueName: "DIR")) var output: String
     @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp("Write a checkpoint every N steps.", valueName: "N"))
@@ -66,7 +70,8 @@ struct Train: ParsableCommand {
             throw LangevinError(.unknownName, "unknown sampler '\(sampler)': use sgd, sgld, psgld or sghmc")
         }
         let modelSpec = try ModelSpec(parsing: model)
-        let algorithm = try GSLAlgorithm(name: rng)
+        let noiseKind: NoiseKind = ["philox", PhiloxRandom.name].contains(rng.lowercased()) ? .philox : .gsl
+        let algorithm = noiseKind == .philox ? GSLAlgorithm.taus2 : try GSLAlgorithm(name: rng)
         printError("loading \(data)…")
         let (train, test) = try DataCatalog.resolve(name: data, dataRoot: dataRoot)
         let (oodSet, oodName) = try loadOOD(trainingData: data)
@@ -85,6 +90,7 @@ struct Train: ParsableCommand {
             burnInEpochs: burn, warmStartEpochs: warm, warmStartStepSize: defaults.sgdStepSize,
             thin: thin ?? defaults.thin(stepsPerEpoch: stepsPerEpoch), momentum: momentum, seed: seed, rng: algorithm, ood: oodName)
         config.warmStartCosine = defaults.cosineSGD
+        config.noise = noiseKind
         let trainer = try Trainer(configuration: config,
                                   data: TrainingData(train: train, test: test, ood: oodSet, oodName: oodName))
         printError("""
@@ -161,7 +167,7 @@ struct Train: ParsableCommand {
             effectiveTemperature: o.effectiveTemperature, samplesPerSecond: o.samplesPerSecond, seconds: seconds,
             ood: o.ood, diverged: o.diverged)
         report.blasKernel = BLASKernel.name
-        report.rng = rng
+        report.rng = (config.noise ?? .gsl).name(gsl: config.rng)
         try o.confidence.write(to: output)
         let plotter = Plotter(directory: output)
         var runs = [o.confidence]

@@ -161,7 +161,7 @@ extension Trainer {
         else {
             throw LangevinError(.invalidData, "checkpoint '\(path)' does not match this model or these data sets")
         }
-        random = try BlockedGSLRandom(algorithm: configuration.rng, states: header.generatorStates)
+        random = try NetworkNoise(configuration: configuration, states: header.generatorStates)
         energy.position = header.batchPosition
         state.restore(position: arrays[0], momentum: arrays[1], gradient: arrays[2], energy: header.energy,
                       stepCount: header.stepCount)

@@ -48,7 +48,7 @@ public final class Trainer {
     let network: SequentialNetwork
     var energy: MinibatchEnergy<SequentialNetwork>
     var state: LangevinState<Float>
-    var random: BlockedGSLRandom
+    var random: NetworkNoise
     var preconditioned: PreconditionedEulerMaruyama<Float>?
     /// Steps taken so far (t).
     public internal(set) var stepsDone = 0
@@ -87,8 +87,7 @@ public final class Trainer {
                                  prior: .isotropic(precision: Float(configuration.priorPrecision)),
                                  seed: SplitMix64.mix(configuration.seed, 0xDA7A))
         state = try LangevinState(position: w0, field: &energy)
-        random = BlockedGSLRandom(algorithm: configuration.rng, seed: configuration.seed, blocks: 2, firstStream: 1)
-        random.executor = runOnNetworkWorkers
+        random = NetworkNoise(configuration: configuration)
         if configuration.sampler == .psgld {
             preconditioned = try PreconditionedEulerMaruyama<Float>(
                 dimension: net.parameterCount, timeStep: configuration.stepSize, temperature: configuration.temperature)

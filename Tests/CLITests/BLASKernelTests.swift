@@ -18,7 +18,8 @@ struct BLASKernelTests {
         let lines = r.stdout.split(separator: "\n").map(String.init)
         let blas = try #require(lines.first { $0.hasPrefix("BLAS: ") }, "no BLAS line in \(r.stdout)")
         let cpu = try #require(lines.first { $0.hasPrefix("CPU: ") }, "no CPU line in \(r.stdout)")
-        let afterKernel = try #require(blas.range(of: "kernel "), blas).upperBound
+        let found = try #require(blas.range(of: "kernel "), "no kernel in \(blas)")
+        let afterKernel = found.upperBound
         let rest = blas[afterKernel...]
         let kernel = String(rest.prefix { $0 != " " })
         let how = rest.drop { $0 != "(" }.dropFirst().dropLast()
