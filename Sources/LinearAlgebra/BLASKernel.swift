@@ -88,7 +88,9 @@ public enum BLASKernel {
             // The second image: OpenBLAS has read the variable; give children the user's environment back.
             unsetenv(coreTypeVariable)
             unsetenv(reexecMarker)
-            chosen.withLock { $0 = .selected(replacing: fallback) }
+            // (A library that ignores the variable — not DYNAMIC_ARCH — still runs what it detected.)
+            let running = name
+            chosen.withLock { $0 = running == fallback ? .detected : .selected(replacing: fallback) }
             return
         }
         if environment(coreTypeVariable) != nil { return }       // the user's choice wins
