@@ -27,6 +27,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Folder with mnist_5k.csv.gz (make data).") var dataRoot: String = "data"
     @Option(help: "A Python with PyTorch: also run the peer scripts in the same run.") var python: String?
     @Option(help: "Folder of the peer scripts (mlp_sgld_torch.py, cnn_sgld_torch.py).") var peers: String = "../shared/bench/peers"
+    @Option(help: "Network workloads to run (comma-separated ids: W2, W3, W4).") var networkWorkloads: String = "W2,W3,W4"
     @Option(help: "Noise generators for the network workloads (comma-separated: philox, taus2).") var networkRngs: String = "philox,taus2"
 
     /// OpenBLAS on the best verified kernel for this CPU first (possibly by re-executing; see `BLASKernel`).
@@ -69,7 +70,9 @@ struct Bench: ParsableCommand {
         print("workload".padding(52) + "noise".padding(15) + "samples/s".padding(12) + "% SGEMM peak".padding(14)
               + "PyTorch (same run)".padding(20) + "ratio")
         let networkReps = max(1, min(reps, 3))
-        for (name, data, model, epochs, eta, flops, script, args) in cases {
+        let chosen = Set(networkWorkloads.uppercased().split(separator: ",").map(String.init))
+        for (name, data, model, epochs, eta, flops, script, args) in cases
+        where chosen.contains(String(name.prefix(2))) {
             // Interleaved repetitions, medians: ours (each generator), peer, ours, peer, …
             var oursRuns = [[Double]](repeating: [], count: noises.count), peerRuns: [Double] = []
             for _ in 0..<networkReps {
