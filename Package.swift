@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "langevin", targets: ["LangevinCLI"]),
         .library(name: "LangevinCore", targets: ["LangevinCore"]),
         .library(name: "GSLSupport", targets: ["GSLSupport"]),
+        .library(name: "CounterRandom", targets: ["CounterRandom"]),
         .library(name: "Expressions", targets: ["Expressions"]),
         .library(name: "Potentials", targets: ["Potentials"]),
         .library(name: "Diagnostics", targets: ["Diagnostics"]),
@@ -36,10 +37,15 @@ let package = Package(
 
         // The platform layer: the C library import, errno messages, the one safe file writer, output locks.
         .target(name: "Platform"),
+        // Philox4x32-10 and its vectorised Box–Muller normals (C: per-CPU vector paths chosen at run time).
+        .target(name: "CPhilox", path: "Sources/CPhilox"),
+
         // Pure Swift core: energies, random-source protocol, integrators, chain driver.
         .target(name: "LangevinCore", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
         // The only target that imports CGSL.
         .target(name: "GSLSupport", dependencies: ["LangevinCore", "CGSL"]),
+        // The counter-based Gaussian source (Philox keyed by seed and chain), the only target that imports CPhilox.
+        .target(name: "CounterRandom", dependencies: ["LangevinCore", "CPhilox"]),
         // The only target that imports CCBLAS.
         .target(name: "LinearAlgebra", dependencies: ["CCBLAS"]),
         .target(name: "Expressions", dependencies: ["LangevinCore", "Platform"]),
@@ -53,14 +59,14 @@ let package = Package(
         // Predictive metrics, posterior-predictive accumulators, reports and plots (no network dependency).
         .target(name: "Evaluation", dependencies: ["LangevinCore", "Platform"]),
         // The network posterior as an energy: minibatch energy (N/B)·ΣNLL + prior, trainer, checkpoints.
-        .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "GSLSupport", "Datasets", "NeuralNetworks",
-                                                     "Evaluation", "CZlib", "Platform",
+        .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "GSLSupport", "CounterRandom", "Datasets",
+                                                     "NeuralNetworks", "Evaluation", "CZlib", "Platform",
                                                      .product(name: "RealModule", package: "swift-numerics")]),
         .executableTarget(
             name: "LangevinCLI",
             dependencies: [
                 "LangevinCore", "GSLSupport", "Expressions", "Potentials", "Diagnostics", "NeuralEnergy",
-                "Platform",
+                "Platform", "LinearAlgebra", "CounterRandom",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -84,7 +90,8 @@ let package = Package(
                           dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Diagnostics", "ExampleSupport", "Figures"],
                           path: "Examples/integrator-bias"),
         .executableTarget(name: "sgld-mnist",
-                          dependencies: ["LangevinCore", "GSLSupport", "NeuralEnergy", "ExampleSupport", "Figures"],
+                          dependencies: ["LangevinCore", "GSLSupport", "NeuralEnergy", "ExampleSupport", "Figures",
+                                         "LinearAlgebra"],
                           path: "Examples/sgld-mnist"),
         // A user's own energy type and a user's own integrator, written with public API only.
         .executableTarget(name: "custom-energy", dependencies: ["LangevinCore", "GSLSupport", "Diagnostics"],
@@ -97,7 +104,7 @@ let package = Package(
         .target(name: "W1Reference", path: "Benchmarks/W1Reference", linkerSettings: [.linkedLibrary("gsl")]),
         .executableTarget(name: "langevin-bench",
                           dependencies: ["LangevinCore", "GSLSupport", "Expressions", "Potentials", "W1Reference",
-                                         "NeuralEnergy", "LinearAlgebra",
+                                         "NeuralEnergy", "LinearAlgebra", "CounterRandom",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           path: "Benchmarks/langevin-bench"),
 
@@ -107,6 +114,7 @@ let package = Package(
         // Fast deterministic unit tests.
         .testTarget(name: "LangevinCoreTests", dependencies: ["LangevinTestSupport", "LangevinCore"]),
         .testTarget(name: "GSLSupportTests", dependencies: ["LangevinTestSupport", "GSLSupport", "LangevinCore"]),
+        .testTarget(name: "CounterRandomTests", dependencies: ["LangevinTestSupport", "CounterRandom", "LangevinCore"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["LangevinTestSupport", "Expressions", "LangevinCore"]),
         .testTarget(name: "PotentialsTests", dependencies: ["LangevinTestSupport", "Potentials", "LangevinCore"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["LangevinTestSupport", "Diagnostics", "GSLSupport", "LangevinCore"]),
@@ -114,7 +122,7 @@ let package = Package(
         // Statistical tests: fixed seeds, tolerances from effective sample sizes (run in release).
         .testTarget(name: "StatisticalTests",
                     dependencies: ["LangevinTestSupport", "LangevinCore", "GSLSupport", "Potentials", "Expressions",
-                                   "Diagnostics", "NeuralEnergy"]),
+                                   "Diagnostics", "NeuralEnergy", "CounterRandom"]),
         .testTarget(name: "PlatformTests", dependencies: ["LangevinTestSupport", "Platform"]),
         // Hostile-user cases against the built `langevin`: special files, full disks, signals, overflow, shapes.
         .testTarget(name: "ReliabilityTests", dependencies: ["LangevinTestSupport", "LangevinCLI"]),

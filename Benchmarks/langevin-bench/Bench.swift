@@ -7,6 +7,7 @@ import Dispatch
 import Expressions
 import GSLSupport
 import LangevinCore
+import LinearAlgebra
 import NeuralEnergy
 import Potentials
 import W1Reference
@@ -26,10 +27,20 @@ struct Bench: ParsableCommand {
     @Option(help: "Folder with mnist_5k.csv.gz (make data).") var dataRoot: String = "data"
     @Option(help: "A Python with PyTorch: also run the peer scripts in the same run.") var python: String?
     @Option(help: "Folder of the peer scripts (mlp_sgld_torch.py, cnn_sgld_torch.py).") var peers: String = "../shared/bench/peers"
+    @Option(help: "Network workloads to run (comma-separated ids: W2, W3, W4).") var networkWorkloads: String = "W2,W3,W4"
+    @Option(help: "Noise generators for the network workloads (comma-separated: philox, taus2).") var networkRngs: String = "philox,taus2"
+
+    /// OpenBLAS on the best verified kernel for this CPU first (possibly by re-executing; see `BLASKernel`).
+    static func main() {
+        BLASKernel.useBestAvailable()
+        main(nil)
+    }
 
     func run() throws {
+        print("BLAS: \(BLASKernel.summary); CPU: \(CPUVectorSupport.current)")
         if workloads == "networks" || workloads == "all" { try networks() }
         if workloads == "w1" || workloads == "all" { try w1() }
+        if workloads == "networks" || workloads == "all" || workloads == "w2-breakdown" { try printW2Breakdown() }
         if workloads == "breakdown" {
             for (name, v) in try w1Breakdown(steps: steps) { print(name.padding(58) + format1(v / 1e6) + " M steps/s") }
             var m = 0.0
@@ -49,24 +60,54 @@ struct Bench: ParsableCommand {
             ("W4 SGLD talk CNN, MNIST-5k, 1 epoch", "mnist-5k", .cnn, 1, 1e-5, 132.8e6,
              "cnn_sgld_torch.py", [mnist, "--epochs", "1"]),
         ]
-        print("workload".padding(52) + "samples/s".padding(12) + "% SGEMM peak".padding(14) + "PyTorch (same run)".padding(20) + "ratio")
+        let noises: [NoiseKind] = try networkRngs.split(separator: ",").map {
+            switch $0.lowercased() {
+            case "philox", "philox4x32-10": return .philox
+            case "taus2": return .gsl
+            default: throw ValidationError("--network-rngs: philox or taus2, got '\($0)'")
+            }
+        }
+        print("workload".padding(52) + "noise".padding(15) + "samples/s".padding(12) + "% SGEMM peak".padding(14)
+              + "PyTorch (same run)".padding(20) + "ratio")
         let networkReps = max(1, min(reps, 3))
-        for (name, data, model, epochs, eta, flops, script, args) in cases {
-            // Interleaved repetitions, medians: ours, peer, ours, peer, …
-            var oursRuns: [Double] = [], peerRuns: [Double] = []
+        let chosen = Set(networkWorkloads.uppercased().split(separator: ",").map(String.init))
+        for (name, data, model, epochs, eta, flops, script, args) in cases
+        where chosen.contains(String(name.prefix(2))) {
+            // Interleaved repetitions, medians: ours (each generator), peer, ours, peer, …
+            var oursRuns = [[Double]](repeating: [], count: noises.count), peerRuns: [Double] = []
             for _ in 0..<networkReps {
-                oursRuns.append(try sgldSamplesPerSecond(data: data, dataRoot: dataRoot, model: model, epochs: epochs,
-                                                         eta: eta))
+                for (i, noise) in noises.enumerated() {
+                    oursRuns[i].append(try sgldSamplesPerSecond(data: data, dataRoot: dataRoot, model: model,
+                                                                epochs: epochs, eta: eta, noise: noise))
+                }
                 if let python, let p = peerSamplesPerSecond(python: python, script: peers + "/" + script,
                                                             arguments: args) {
                     peerRuns.append(p)
                 }
             }
-            let ours = median(oursRuns)
             let peer: Double? = peerRuns.isEmpty ? nil : median(peerRuns)
-            let fraction = ours * flops / 1e9 / peak * 100
-            print(name.padding(52) + "\(Int(ours))".padding(12) + "\(format1(fraction)) %".padding(14)
-                  + (peer.map { "\(Int($0))" } ?? "-").padding(20) + (peer.map { format2(ours / $0) } ?? ""))
+            for (i, noise) in noises.enumerated() {
+                let ours = median(oursRuns[i])
+                let fraction = ours * flops / 1e9 / peak * 100
+                print(name.padding(52) + noise.name(gsl: .taus2).padding(15) + "\(Int(ours))".padding(12)
+                      + "\(format1(fraction)) %".padding(14)
+                      + (peer.map { "\(Int($0))" } ?? "-").padding(20) + (peer.map { format2(ours / $0) } ?? ""))
+            }
+            if !peerRuns.isEmpty {
+                print("  (runs: ours \(oursRuns.map { $0.map { Int($0) } }), PyTorch \(peerRuns.map { Int($0) }))")
+            }
+        }
+    }
+
+    func printW2Breakdown() throws {
+        print("W2 step breakdown (MLP 784-400-400-10, B = 100), ms per step:")
+        print("noise generator".padding(24) + "step".padding(8) + "forward".padding(9) + "backward".padding(10)
+              + "noise".padding(8) + "update".padding(8) + "other".padding(8) + "noise share")
+        for b in try w2Breakdown(dataRoot: dataRoot) {
+            func f(_ v: Double) -> String { String((v * 1000).rounded() / 1000) }
+            print(b.generator.padding(24) + f(b.step).padding(8) + f(b.forward).padding(9) + f(b.backward).padding(10)
+                  + f(b.noise).padding(8) + f(b.update).padding(8) + f(b.other).padding(8)
+                  + "\(format1(b.noise / b.step * 100)) %")
         }
     }
 

@@ -41,12 +41,14 @@ func sgemmPeak(n: Int = 2048, threads: Int = 2, reps: Int = 5) -> Double {
 }
 
 /// Training samples per second of SGLD (η as given, T = 1, λ = 1, B = 100), timing the steps only.
-func sgldSamplesPerSecond(data: String, dataRoot: String, model: ModelSpec, epochs: Int, eta: Double) throws -> Double {
+func sgldSamplesPerSecond(data: String, dataRoot: String, model: ModelSpec, epochs: Int, eta: Double,
+                          noise: NoiseKind = .philox) throws -> Double {
     let (train, test) = try DataCatalog.resolve(name: data, dataRoot: dataRoot)
-    let config = TrainingConfiguration(
+    var config = TrainingConfiguration(
         data: data, model: model, sampler: .sgld, epochs: epochs, batchSize: 100, stepSize: eta,
         schedule: .constant(eta), priorPrecision: 1, temperature: 1, burnInEpochs: epochs - 1, warmStartEpochs: 0,
         warmStartStepSize: eta, thin: 1_000_000, momentum: 0, seed: 1, rng: .taus2, ood: nil)
+    config.noise = noise
     let trainer = try Trainer(configuration: config, data: TrainingData(train: train, test: test))
     let outcome = try trainer.run()
     return outcome.samplesPerSecond

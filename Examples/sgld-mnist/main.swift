@@ -24,7 +24,11 @@ import Figures
 import Foundation
 import GSLSupport
 import LangevinCore
+import LinearAlgebra
 import NeuralEnergy
+
+// OpenBLAS on the best verified kernel for this CPU (re-executes when OpenBLAS fell back to a generic one).
+BLASKernel.useBestAvailable()
 
 var run = ExampleRun(name: "sgld-mnist")
 let root = run.options["data-root"] ?? "data"

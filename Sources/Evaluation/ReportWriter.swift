@@ -86,7 +86,10 @@ public enum ReportWriter {
         md += "| Brier score | \(format(report.testBrier)) | \(format(report.testBrierLast)) |\n\n"
         md += "Samples averaged: \(report.samplesAveraged); effective temperature: "
         md += "\(format(report.effectiveTemperature, 3)); throughput: \(format(report.samplesPerSecond, 0)) "
-        md += "examples/s; wall time: \(format(report.seconds, 1)) s.\n\n"
+        md += "examples/s; wall time: \(format(report.seconds, 1)) s."
+        if let kernel = report.blasKernel { md += " BLAS kernel: \(kernel)." }
+        if let rng = report.rng { md += " Noise generator: \(rng)." }
+        md += "\n\n"
         if let ood = report.ood {
             md += "Out-of-distribution detection against `\(ood.dataset)` (\(ood.size) inputs):\n\n"
             md += "| score (higher = more likely OOD) | AUROC |\n"

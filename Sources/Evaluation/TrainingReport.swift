@@ -103,6 +103,10 @@ public struct TrainingReport: Sendable, Equatable, Codable {
     public var diverged: String?
     /// The reliability-diagram bins of the posterior predictive.
     public var reliability: [ReliabilityBin]
+    /// The BLAS kernel the run computed with (key `blas_kernel`, e.g. `"SkylakeX"`), nil when not given.
+    public var blasKernel: String? = nil
+    /// The random-number generator of the noise (key `rng`, e.g. `"philox4x32-10"`, `"taus2"`), nil when not given.
+    public var rng: String? = nil
 
     /// Every top-level key of the JSON object, sorted.
     public static let jsonKeys: [String] = (CodingKeys.allCases.map(\.rawValue)
@@ -150,6 +154,8 @@ public struct TrainingReport: Sendable, Equatable, Codable {
         case effectiveTemperature = "effective_temperature"
         case samplesPerSecond = "samples_per_second"
         case ood, seconds, diverged, reliability
+        case blasKernel = "blas_kernel"
+        case rng
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -173,6 +179,8 @@ public struct TrainingReport: Sendable, Equatable, Codable {
         if let ood { try c.encode(ood, forKey: .ood) } else { try c.encodeNil(forKey: .ood) }
         if let diverged { try c.encode(diverged, forKey: .diverged) } else { try c.encodeNil(forKey: .diverged) }
         try c.encode(reliability, forKey: .reliability)
+        if let blasKernel { try c.encode(blasKernel, forKey: .blasKernel) } else { try c.encodeNil(forKey: .blasKernel) }
+        if let rng { try c.encode(rng, forKey: .rng) } else { try c.encodeNil(forKey: .rng) }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -194,5 +202,7 @@ public struct TrainingReport: Sendable, Equatable, Codable {
         ood = try c.decodeIfPresent(OODDetection.self, forKey: .ood)
         diverged = try c.decodeIfPresent(String.self, forKey: .diverged)
         reliability = try c.decodeIfPresent([ReliabilityBin].self, forKey: .reliability) ?? []
+        blasKernel = try c.decodeIfPresent(String.self, forKey: .blasKernel)
+        rng = try c.decodeIfPresent(String.self, forKey: .rng)
     }
 }

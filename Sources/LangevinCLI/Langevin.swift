@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import ArgumentParser
 import LangevinCore
+import LinearAlgebra
 import Platform
 
 /// `langevin`: sample exp(−U/T) with Langevin dynamics, check samples against the Boltzmann distribution, and
@@ -11,12 +12,14 @@ struct Langevin: ParsableCommand {
         commandName: "langevin",
         abstract: "Langevin-dynamics sampling of toy potentials and network posteriors, with Boltzmann checks.",
         discussion: "Temperature is kT in the units of the energy; the target density is exp(-U/T)/Z. \(exitStatusHelp)",
-        version: "0.1.0",
+        version: "0.1.0\nBLAS: \(BLASKernel.summary)\nCPU: \(CPUVectorSupport.current)",
         subcommands: [Sample.self, Check.self, Train.self, Potentials.self])
 
-    /// Reports a closed or full standard output as an error instead of dying of SIGPIPE or exiting 0 with a lost
-    /// result, then runs the command.
+    /// Puts OpenBLAS on the best verified kernel for this CPU (possibly by re-executing; see `BLASKernel`), reports
+    /// a closed or full standard output as an error instead of dying of SIGPIPE or exiting 0 with a lost result,
+    /// then runs the command.
     static func main() {
+        BLASKernel.useBestAvailable()
         StandardOutput.protectStandardDescriptors()
         StandardOutput.ignoreBrokenPipeSignal()
         atexit {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import ArgumentParser
+import CounterRandom
 import Foundation
 import GSLSupport
 import LangevinCore
+import LinearAlgebra
 import NeuralEnergy
 import Platform
 
@@ -35,7 +37,10 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Momentum mu (sgd, sghmc).", valueName: "MU")) var momentum: Double = 0.9
     @Option(help: ArgumentHelp("fashion-mnist, mnist-5k, notmnist:DIR, DIR, or none.", valueName: "DATA")) var ood: String?
     @Option(help: "Seed.") var seed: UInt64 = 1
-    @Option(help: "GSL generator for the noise.") var rng: String = "taus2"
+    @Option(help: ArgumentHelp(
+        "Noise generator: philox (Philox4x32-10, counter-based and vectorised) or a GSL generator (taus2, mt19937, ranlxd2, gfsr4). The initial weights always come from GSL (taus2 with philox).",
+        valueName: "NAME"))
+    var rng: String = "philox"
     @Option(name: .customLong("data-root"), help: "Folder with fetched data (make data).") var dataRoot: String = "data"
     @Option(help: ArgumentHelp("Output folder.", valueName: "DIR")) var output: String
     @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp("Write a checkpoint every N steps.", valueName: "N"))
@@ -67,7 +72,8 @@ struct Train: ParsableCommand {
         }
         let modelSpec = try ModelSpec(commandLine: model)
         let shape = try schedule.map { text throws(LangevinError) in try ScheduleShape(commandLine: text) }
-        let algorithm = try GSLAlgorithm(name: rng)
+        let noiseKind: NoiseKind = ["philox", PhiloxRandom.name].contains(rng.lowercased()) ? .philox : .gsl
+        let algorithm = noiseKind == .philox ? GSLAlgorithm.taus2 : try GSLAlgorithm(name: rng)
         // Checked before any work: the output folder (created, writable, locked against a second run) and the run
         // named by --compare.
         let outputLock = try TrainPreflight.prepareOutput(output)
@@ -79,11 +85,12 @@ struct Train: ParsableCommand {
         try TrainPreflight.checkShapes(train: train, test: test, ood: oodSet)
         try TrainPreflight.checkMemory(model: modelSpec, batchSize: batchSize, train: train,
                                        dataImages: train.count + test.count + (oodSet?.count ?? 0))
-        let config = try TrainingConfiguration.recommended(
+        var config = try TrainingConfiguration.recommended(
             data: data, model: modelSpec, sampler: kind, trainSize: train.count, batchSize: batchSize,
             epochs: epochs, stepSize: stepSize, schedule: shape, priorPrecision: priorPrecision,
             temperature: temperature, burnInEpochs: burnInEpochs, warmStartEpochs: warmStartEpochs, thin: thin,
             momentum: momentum, seed: seed, rng: algorithm, ood: oodName)
+        config.noise = noiseKind
         let (e, h, sched, warm, burn) = (config.epochs, config.stepSize, config.schedule, config.warmStartEpochs,
                                          config.burnInEpochs)
         let trainer = try Trainer(configuration: config,
@@ -167,10 +174,12 @@ struct Train: ParsableCommand {
             epochs: config.epochs, batchSize: config.batchSize, stepSize: config.stepSize,
             schedule: config.schedule.description, priorPrecision: config.priorPrecision,
             temperature: config.temperature, trainSize: train.count, testSize: test.count, seed: config.seed)
-        let report = TrainingReport(
+        var report = TrainingReport(
             settings: settings, posterior: o.posterior, last: o.last, samplesAveraged: o.samplesAveraged,
             effectiveTemperature: o.effectiveTemperature, samplesPerSecond: o.samplesPerSecond, seconds: seconds,
             ood: o.ood, diverged: o.diverged)
+        report.blasKernel = BLASKernel.name
+        report.rng = (config.noise ?? .gsl).name(gsl: config.rng)
         try o.confidence.write(to: output)
         let plotter = Plotter(directory: output)
         var runs = [o.confidence]

@@ -217,9 +217,7 @@ extension Trainer {
         else {
             throw LangevinError(.invalidData, "checkpoint '\(path)' does not match this model or these data sets")
         }
-        let random = try BlockedGSLRandom(algorithm: configuration.rng, states: header.generatorStates)
-        random.executor = runOnNetworkWorkers
-        chain.random = random
+        chain.random = try NetworkNoise(configuration: configuration, states: header.generatorStates)
         chain.field.position = header.batchPosition
         chain.state.restore(position: arrays[0], momentum: arrays[1], gradient: arrays[2], energy: header.energy,
                             stepCount: header.stepCount)

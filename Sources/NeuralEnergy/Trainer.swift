@@ -44,7 +44,7 @@ public struct TrainingOutcome {
 /// trainer sets the phase (warm start or sampling) and η(t), T(t); after it, it keeps samples, logs epochs and
 /// writes checkpoints.
 public final class Trainer {
-    public typealias Chain = MarkovChain<TrainingIntegrator, MinibatchEnergy<SequentialNetwork>, BlockedGSLRandom>
+    typealias Chain = MarkovChain<TrainingIntegrator, MinibatchEnergy<SequentialNetwork>, NetworkNoise>
 
     public let configuration: TrainingConfiguration
     public let data: TrainingData
@@ -100,8 +100,7 @@ public final class Trainer {
                                      prior: .isotropic(precision: Float(configuration.priorPrecision)),
                                      seed: SplitMix64.mix(configuration.seed, 0xDA7A))
         let state = try LangevinState(position: w0, field: &energy)
-        let random = BlockedGSLRandom(algorithm: configuration.rng, seed: configuration.seed, blocks: 2, firstStream: 1)
-        random.executor = runOnNetworkWorkers
+        let random = NetworkNoise(configuration: configuration)
         let c = configuration
         let sampler = try SamplerIntegrator(sampler: c.sampler, stepSize: c.schedule.stepSize(at: 0),
                                             momentum: c.momentum, temperature: c.temperature)

@@ -76,6 +76,8 @@ public struct TrainingConfiguration: Sendable, Equatable, Codable {
     public var momentum: Double
     public var seed: UInt64
     public var rng: GSLAlgorithm
+    /// The generator of the SGLD noise: nil or `.gsl` for `rng` (the initial weights always come from `rng`).
+    public var noise: NoiseKind? = nil
     public var ood: String?
 
     public init(data: String, model: ModelSpec, sampler: NetworkSampler, epochs: Int, batchSize: Int,

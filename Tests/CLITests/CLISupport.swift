@@ -14,10 +14,10 @@ struct CLI {
         var stderr: String
     }
 
-    /// Runs `langevin ARGS` to completion.
+    /// Runs `langevin ARGS` to completion, with `environment` changed from this process's (nil: unset).
     @discardableResult
-    static func run(_ arguments: [String]) throws -> Result {
-        let r = try runProcess(executable, arguments, directory: packageRoot)
+    static func run(_ arguments: [String], environment: [String: String?] = [:]) throws -> Result {
+        let r = try runProcess(executable, arguments, directory: packageRoot, environment: environment)
         return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 

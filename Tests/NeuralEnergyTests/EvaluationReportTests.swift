@@ -33,7 +33,7 @@ import Testing
         // The extras.
         "sampler", "model", "data", "epochs", "batch_size", "step_size", "schedule", "prior_precision",
         "temperature", "train_size", "test_size", "seed", "test_nll_last", "test_ece_last", "test_brier_last",
-        "seconds", "diverged", "reliability",
+        "seconds", "diverged", "reliability", "blas_kernel", "rng",
     ]
 
     @Test func jsonHasExactlyTheContractKeys() throws {

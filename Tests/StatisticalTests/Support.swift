@@ -27,8 +27,17 @@ func stationarySeries<E: Energy>(
     start: [Double], algorithm: GSLAlgorithm = .mt19937,
     position f: (Double) -> Double = { $0 * $0 }
 ) throws -> (x: [Double], p: [Double]) where E.Scalar == Double {
+    try stationarySeries(energy: energy, integrator: integrator, random: GSLRandom(algorithm: algorithm, seed: seed),
+                         steps: steps, burnIn: burnIn, record: record, start: start, position: f)
+}
+
+/// The same over any random source.
+func stationarySeries<E: Energy, R: RandomSource>(
+    energy: E, integrator: AnyIntegrator, random: R, steps: Int, burnIn: Int, record: Int = 1,
+    start: [Double], position f: (Double) -> Double = { $0 * $0 }
+) throws -> (x: [Double], p: [Double]) where E.Scalar == Double {
     var field = energy
-    var random = GSLRandom(algorithm: algorithm, seed: seed)
+    var random = random
     var state = try LangevinState(position: start, field: &field)
     var integrator = integrator
     var xs: [Double] = [], ps: [Double] = []

@@ -56,12 +56,13 @@ public struct ProcessResult: Sendable {
 /// Runs `executable ARGS` in `directory` to completion. Output goes to temporary files, not pipes (a chatty process
 /// could fill a pipe and block); with `mergeOutput` standard error joins standard output.
 public func runProcess(_ executable: String, _ arguments: [String], directory: URL,
-                       environment: [String: String] = [:], mergeOutput: Bool = false) throws -> ProcessResult {
+                       environment: [String: String?] = [:], mergeOutput: Bool = false) throws -> ProcessResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
     p.currentDirectoryURL = directory
     if !environment.isEmpty {
+        // This process's environment with `environment`'s changes (a nil value unsets the variable).
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         p.environment = env

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Philox4x32-10 and its Box–Muller normals; see cphilox.h for the stream layout.
+#include "cphilox.h"
+#include <math.h>
+#include <string.h>
+
+// No fused multiply–add contraction: every CPU path rounds identically, so streams are the same bits everywhere.
+#pragma clang fp contract(off)
+
+#define PHILOX_M0 0xD2511F53u
+#define PHILOX_M1 0xCD9E8D57u
+#define PHILOX_W0 0x9E3779B9u
+#define PHILOX_W1 0xBB67AE85u
+
+static inline __attribute__((always_inline)) void philox_rounds(uint32_t c[4], uint32_t k0, uint32_t k1) {
+    for (int r = 0; r < 10; r++) {
+        if (r > 0) { k0 += PHILOX_W0; k1 += PHILOX_W1; }
+        uint64_t p0 = (uint64_t)PHILOX_M0 * c[0], p1 = (uint64_t)PHILOX_M1 * c[2];
+        uint32_t hi0 = (uint32_t)(p0 >> 32), lo0 = (uint32_t)p0, hi1 = (uint32_t)(p1 >> 32), lo1 = (uint32_t)p1;
+        uint32_t n0 = hi1 ^ c[1] ^ k0, n2 = hi0 ^ c[3] ^ k1;
+        c[0] = n0; c[1] = lo1; c[2] = n2; c[3] = lo0;
+    }
+}
+
+void cphilox4x32_10(const uint32_t counter[4], const uint32_t key[2], uint32_t out[4]) {
+    uint32_t c[4] = {counter[0], counter[1], counter[2], counter[3]};
+    philox_rounds(c, key[0], key[1]);
+    memcpy(out, c, sizeof c);
+}
+
+// ln(u) for u in (0, 1] in single precision: u = m·2^e with m in [√½, √2), ln m = 2·atanh(s), s = (m−1)/(m+1),
+// |s| ≤ 0.1716; the series to s^11 is exact to ~1e-11 (float rounding dominates).
+static inline __attribute__((always_inline)) float log_f32(float u) {
+    uint32_t bits; memcpy(&bits, &u, 4);
+    int32_t e = (int32_t)((bits >> 23) & 0xFF) - 126;          // u = m' · 2^e, m' in [0.5, 1)
+    uint32_t mb = (bits & 0x007FFFFFu) | 0x3F000000u;
+    float m; memcpy(&m, &mb, 4);
+    if (m < 0.70710678f) { m *= 2.0f; e -= 1; }                 // m in [√½, √2)
+    float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
+    float p = 1.0f / 11.0f;
+    p = p * s2 + 1.0f / 9.0f; p = p * s2 + 1.0f / 7.0f; p = p * s2 + 1.0f / 5.0f; p = p * s2 + 1.0f / 3.0f;
+    p = p * s2 + 1.0f;
+    return 2.0f * s * p + (float)e * 0.69314718f;
+}
+
+// (cos 2πv, sin 2πv) for v in [0, 1): quadrant q = ⌊4v⌋, x = (π/2)(4v − q) in [0, π/2), Taylor series of sin to
+// x^15 and cos to x^16 (truncation < 1e-11), then rotated by q quarter turns.
+static inline __attribute__((always_inline)) void sincos2pi_f32(float v, float *c, float *s) {
+    float t = 4.0f * v;
+    int q = (int)t;
+    float x = (t - (float)q) * 1.5707963f, x2 = x * x;
+    float sn = -1.0f / 1307674368000.0f;                      // −1/15!
+    sn = sn * x2 + 1.0f / 6227020800.0f; sn = sn * x2 - 1.0f / 39916800.0f; sn = sn * x2 + 1.0f / 362880.0f;
+    sn = sn * x2 - 1.0f / 5040.0f; sn = sn * x2 + 1.0f / 120.0f; sn = sn * x2 - 1.0f / 6.0f; sn = (sn * x2 + 1.0f) * x;
+    float cs = 1.0f / 20922789888000.0f;                      // 1/16!
+    cs = cs * x2 - 1.0f / 87178291200.0f; cs = cs * x2 + 1.0f / 479001600.0f; cs = cs * x2 - 1.0f / 3628800.0f;
+    cs = cs * x2 + 1.0f / 40320.0f; cs = cs * x2 - 1.0f / 720.0f; cs = cs * x2 + 1.0f / 24.0f;
+    cs = cs * x2 - 0.5f; cs = cs * x2 + 1.0f;
+    // q = 0: (cs, sn); 1: (−sn, cs); 2: (−cs, −sn); 3: (sn, −cs)
+    float cc = (q & 1) ? -sn : cs, ss = (q & 1) ? cs : sn;
+    *c = (q & 2) ? -cc : cc;
+    *s = (q & 2) ? -ss : ss;
+}
+
+// One block of 64 normals from 16 consecutive counters 16·block + l (l < 16), computed lane-parallel: counter l
+// gives uniforms from its words (2p, 2p + 1), p = 0, 1, as u = (top 24 bits + ½)·2^−24 in (0, 1) and
+// v = (top 24 bits)·2^−24 in [0, 1), and z[32p + l] = σ·r·cos 2πv, z[32p + 16 + l] = σ·r·sin 2πv, r = √(−2 ln u).
+#define LANES 16
+static inline __attribute__((always_inline)) void block64(uint64_t block, uint64_t key, uint64_t domain, float sigma,
+                                                          float *restrict z) {
+    uint32_t c0[LANES], c1[LANES], c2[LANES], c3[LANES];
+    for (int l = 0; l < LANES; l++) {
+        uint64_t index = block * LANES + (uint64_t)l;
+        c0[l] = (uint32_t)index; c1[l] = (uint32_t)(index >> 32);
+        c2[l] = (uint32_t)domain; c3[l] = (uint32_t)(domain >> 32);
+    }
+    uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
+    for (int r = 0; r < 10; r++) {
+        if (r > 0) { k0 += PHILOX_W0; k1 += PHILOX_W1; }
+        for (int l = 0; l < LANES; l++) {
+            uint64_t p0 = (uint64_t)PHILOX_M0 * c0[l], p1 = (uint64_t)PHILOX_M1 * c2[l];
+            uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[l] ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3[l] ^ k1;
+            c0[l] = n0; c1[l] = (uint32_t)p1; c2[l] = n2; c3[l] = (uint32_t)p0;
+        }
+    }
+    for (int l = 0; l < LANES; l++) {
+        float u0 = ((float)(c0[l] >> 8) + 0.5f) * 0x1.0p-24f, v0 = (float)(c1[l] >> 8) * 0x1.0p-24f;
+        float u1 = ((float)(c2[l] >> 8) + 0.5f) * 0x1.0p-24f, v1 = (float)(c3[l] >> 8) * 0x1.0p-24f;
+        float r0 = sigma * __builtin_elementwise_sqrt(-2.0f * log_f32(u0)), r1 = sigma * __builtin_elementwise_sqrt(-2.0f * log_f32(u1));
+        float cv0, sv0, cv1, sv1;
+        sincos2pi_f32(v0, &cv0, &sv0);
+        sincos2pi_f32(v1, &cv1, &sv1);
+        z[l] = r0 * cv0; z[16 + l] = r0 * sv0; z[32 + l] = r1 * cv1; z[48 + l] = r1 * sv1;
+    }
+}
+
+// The bulk of a fill: whole blocks written in place.
+static inline __attribute__((always_inline)) void fill_blocks(float *restrict out, size_t blocks, uint64_t block,
+                                                              uint64_t key, uint64_t domain, float sigma) {
+    for (size_t b = 0; b < blocks; b++) block64(block + b, key, domain, sigma, out + 64 * b);
+}
+
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma"))) static void
+fill_blocks_avx512(float *restrict out, size_t blocks, uint64_t block, uint64_t key, uint64_t domain, float sigma) {
+    fill_blocks(out, blocks, block, key, domain, sigma);
+}
+__attribute__((target("avx2,fma"))) static void
+fill_blocks_avx2(float *restrict out, size_t blocks, uint64_t block, uint64_t key, uint64_t domain, float sigma) {
+    fill_blocks(out, blocks, block, key, domain, sigma);
+}
+static void fill_blocks_sse2(float *restrict out, size_t blocks, uint64_t block, uint64_t key, uint64_t domain,
+                             float sigma) {
+    fill_blocks(out, blocks, block, key, domain, sigma);
+}
+
+typedef void (*fill_fn)(float *restrict, size_t, uint64_t, uint64_t, uint64_t, float);
+static fill_fn choose_fill(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512vl")) return fill_blocks_avx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return fill_blocks_avx2;
+#endif
+    return fill_blocks_sse2;
+}
+
+void cphilox_fill_normal_f32(float *out, size_t count, uint64_t key, uint64_t domain, uint64_t first, float sigma) {
+    static fill_fn fill = 0;                 // benign race: every thread computes the same pointer
+    if (!fill) fill = choose_fill();
+    size_t i = 0;
+    uint64_t j = first;
+    if (j % 64 != 0 && count > 0) {          // a partial first block
+        float z[64];
+        block64(j / 64, key, domain, sigma, z);
+        for (size_t lane = j % 64; lane < 64 && i < count; lane++) out[i++] = z[lane];
+        j = first + i;
+    }
+    size_t blocks = (count - i) / 64;
+    if (blocks > 0) fill(out + i, blocks, j / 64, key, domain, sigma);
+    i += 64 * blocks;
+    j += 64 * blocks;
+    if (i < count) {                         // a partial last block
+        float z[64];
+        block64(j / 64, key, domain, sigma, z);
+        for (size_t lane = 0; i < count; lane++) out[i++] = z[lane];
+    }
+}
+
+static inline void uniforms2(uint64_t index, uint64_t key, uint64_t domain, double u[2]) {
+    uint32_t c[4] = {(uint32_t)index, (uint32_t)(index >> 32), (uint32_t)domain, (uint32_t)(domain >> 32)};
+    philox_rounds(c, (uint32_t)key, (uint32_t)(key >> 32));
+    uint64_t a = ((uint64_t)c[1] << 32) | c[0], b = ((uint64_t)c[3] << 32) | c[2];
+    u[0] = ((double)(a >> 11) + 0.5) * 0x1.0p-53;
+    u[1] = ((double)(b >> 11) + 0.5) * 0x1.0p-53;
+}
+
+void cphilox_fill_uniform_f64(double *out, size_t count, uint64_t key, uint64_t domain, uint64_t first) {
+    for (size_t i = 0; i < count; i++) {
+        uint64_t j = first + i;
+        double u[2];
+        uniforms2(j / 2, key, domain, u);
+        out[i] = u[j % 2];
+    }
+}
+
+void cphilox_fill_normal_f64(double *out, size_t count, uint64_t key, uint64_t domain, uint64_t first, double sigma) {
+    size_t i = 0;
+    while (i < count) {
+        uint64_t j = first + i;
+        double u[2];
+        uniforms2(j / 2, key, domain, u);
+        double r = sigma * sqrt(-2.0 * log(u[0])), a = 6.283185307179586 * u[1];
+        double z[2] = {r * cos(a), r * sin(a)};
+        for (uint64_t lane = j % 2; lane < 2 && i < count; lane++) out[i++] = z[lane];
+    }
+}
