@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 import LangevinCore
+import Synchronization
 
 /// Where a data set comes from and how it is split into training and test sets.
 public enum DataSource: Sendable, Equatable {
@@ -15,6 +16,8 @@ public enum DataSource: Sendable, Equatable {
     /// notMNIST_small: folders A…J of 28×28 PNGs, split per class by ``DataCatalog/defaultTrainFraction``;
     /// unreadable files are skipped and counted.
     case notMNIST(dir: String)
+    /// A data set added with ``DataCatalog/register(_:)``, by its first name, under a data root.
+    case registered(name: String, dataRoot: String)
 }
 
 /// A loaded training/test pair and what was left out while loading.
@@ -57,6 +60,7 @@ public enum DataCatalog {
     /// The source for a data-set name or path (see the type's table). Nothing is read except directory entries;
     /// missing files are reported by ``load(_:)``.
     public static func source(name: String, dataRoot: String) throws(LangevinError) -> DataSource {
+        if let entry = registered(name) { return .registered(name: entry.names[0], dataRoot: dataRoot) }
         switch name.lowercased() {
         case "mnist-5k", "mnist5k", "mnist_5k":
             return .mnist5k(path: FileSystem.join(dataRoot, mnist5kFileName))
@@ -128,6 +132,12 @@ public enum DataCatalog {
             let loaded = try Dataset.loadPNGFolder(dir, name: "notmnist-small")
             let (train, test) = try loaded.dataset.perClassSplit(trainFraction: defaultTrainFraction)
             return LoadedData(source: source, train: train, test: test, skippedFiles: loaded.skippedFiles)
+        case .registered(let name, let dataRoot):
+            guard let entry = registered(name) else {
+                throw LangevinError(.unknownName, "data set \(name) is not registered")
+            }
+            let (train, test) = try entry.load(dataRoot)
+            return LoadedData(source: source, train: train, test: test, skippedFiles: [])
         }
     }
 
@@ -135,5 +145,42 @@ public enum DataCatalog {
     public static func resolve(name: String, dataRoot: String) throws(LangevinError) -> (train: Dataset, test: Dataset) {
         let loaded = try load(source(name: name, dataRoot: dataRoot))
         return (loaded.train, loaded.test)
+    }
+}
+
+/// A named data set added to the catalogue by the package that knows it (this one or a user's): its names and how
+/// to load its training and test sets from a data root. Adding a data set is then one file: its loader and a
+/// `DataCatalog.register(NamedDataSet(…))` call before the catalogue is asked for it.
+public struct NamedDataSet: Sendable {
+    /// The names it answers to, matched case-insensitively; the first is its name in reports.
+    public let names: [String]
+    /// Loads the training and test sets from the data root (missing files: `.io`; malformed: `.invalidData`).
+    public let load: @Sendable (_ dataRoot: String) throws(LangevinError) -> (train: Dataset, test: Dataset)
+
+    public init(names: [String],
+                load: @escaping @Sendable (_ dataRoot: String) throws(LangevinError) -> (train: Dataset, test: Dataset)) {
+        precondition(!names.isEmpty, "a data set needs a name")
+        self.names = names
+        self.load = load
+    }
+}
+
+extension DataCatalog {
+    private static let registry = Mutex<[NamedDataSet]>([])
+
+    /// Adds `dataSet` to the catalogue; a later registration of a name replaces the earlier one, and registered
+    /// names take precedence over the built-in ones and over paths.
+    public static func register(_ dataSet: NamedDataSet) {
+        let names = Set(dataSet.names.map { $0.lowercased() })
+        registry.withLock { list in
+            list.removeAll { !names.isDisjoint(with: $0.names.map { $0.lowercased() }) }
+            list.append(dataSet)
+        }
+    }
+
+    /// The registered data set answering to `name`, if any.
+    static func registered(_ name: String) -> NamedDataSet? {
+        let key = name.lowercased()
+        return registry.withLock { list in list.last { $0.names.contains { $0.lowercased() == key } } }
     }
 }
