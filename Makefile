@@ -62,7 +62,7 @@ test-e2e: test-build
 # API documentation (DocC) for the library modules into $(OUT)/docs/MODULE (static HTML).
 DOC_MODULES = LangevinCore GSLSupport Potentials Diagnostics Expressions Datasets NeuralNetworks Evaluation NeuralEnergy
 docs: deps
-	@for m in $(DOC_MODULES); do \
+	@mkdir -p $(OUT)/docs; for m in $(DOC_MODULES); do \
 	  $(SWIFT) package --allow-writing-to-directory $(OUT)/docs generate-documentation --target $$m \
 	    --disable-indexing --transform-for-static-hosting --output-path $(OUT)/docs/$$m || exit 1; \
 	done

@@ -113,7 +113,7 @@ public func runChain<I: LangevinIntegrator, F: GradientEstimator, R: RandomSourc
     return summary
 }
 
-/// ``runChain(integrator:field:state:random:schedule:progressInterval:progress:keep:)`` for an integrator chosen at
+/// ``runChain(integrator:field:state:random:schedule:progressInterval:progress:keptAcceptance:keep:)`` for an integrator chosen at
 /// run time: the scheme is selected once, outside the step loop, so the loop runs the concrete scheme.
 @inlinable
 public func runChain<F: GradientEstimator, R: RandomSource>(
