@@ -280,7 +280,15 @@ public final class Trainer {
         var posteriorAccumulator = testAccumulator
         var oodPosterior = oodAccumulator
         if posteriorAccumulator.samplesAveraged == 0 {
-            // SGD, or a run that stopped before its first sample: the posterior predictive is the last weights'.
+            // SGD, or a run that stopped before its first sample: the posterior predictive is the last weights',
+            // and those weights are the one sample the weight file holds (its rows are the samples averaged).
+            if let weightFile {
+                let written: Result<Void, LangevinError> = chain.state.withPosition { w in
+                    do throws(LangevinError) { try weightFile.append(w); return .success(()) } catch { return .failure(error) }
+                }
+                try written.get()
+                try weightFile.sync()
+            }
             posteriorAccumulator = try PredictiveAccumulator(rows: data.test.count, classes: classes)
             try posteriorAccumulator.add(probabilities: last, rows: 0..<data.test.count)
             try posteriorAccumulator.finishSample()

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
+import Foundation
 import LangevinCore
 import NeuralEnergy
 import Testing
@@ -30,6 +31,21 @@ struct TrainerShapeTests {
         let outcome = try trainer.run()
         #expect(outcome.posterior.accuracy == 1.0, "a separable 3-class problem: accuracy \(outcome.posterior.accuracy)")
         #expect(outcome.samplesAveraged > 0)
+    }
+
+    @Test("SGD's one averaged sample (its final weights) is the one row of the weight file")
+    func sgdWeightRow() throws {
+        let data = TrainingData(train: try dataset("train", count: 60, seed: 1), test: try dataset("test", count: 30, seed: 2))
+        let config = try TrainingConfiguration.recommended(
+            data: "synthetic", model: .mlp(hidden: [8]), sampler: .sgd, trainSize: 60, batchSize: 10, epochs: 3, seed: 3)
+        let trainer = try Trainer(configuration: config, data: data)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("langevin-sgd-weights-\(UUID().uuidString).f32").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        trainer.weightFile = try WeightSampleFile(path: path, dimension: trainer.parameterCount, keepRows: 0)
+        let outcome = try trainer.run()
+        #expect(outcome.samplesAveraged == 1)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(bytes.count == trainer.parameterCount * 4)
     }
 
     @Test("Test or OOD images of another size are refused before training, naming both shapes")
