@@ -71,7 +71,7 @@ let package = Package(
             ]),
 
         // Figures: gnuplot-backed PNG figures (Foundation only), for examples and reports.
-        .target(name: "Figures"),
+        .target(name: "Figures", dependencies: ["Platform"]),
 
         // Examples: one idea each.
         .target(name: "ExampleSupport", dependencies: ["Figures"], path: "Examples/ExampleSupport"),

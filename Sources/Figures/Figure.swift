@@ -2,6 +2,7 @@
 // A small figure writer backed by gnuplot (5.x): panels of lines, points, error bars, histograms, bands, heat maps
 // and contours, written as PNG. It depends on Foundation only, so any target (an example, a report) can draw with it.
 import Foundation
+import Platform
 
 /// What went wrong while drawing a figure.
 public struct FigureError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -253,10 +254,16 @@ public struct Figure: Sendable {
                 + "gnuplot (Debian: apt-get install gnuplot-nox) and run `gnuplot \(name).gp` in \(directory)")
         }
         let png = directory + "/" + name + ".png"
-        try? fm.removeItem(atPath: png)
+        // gnuplot draws into the safe writer's temporary file, committed once it is a valid PNG: an earlier figure
+        // stays whole until the new one is complete.
+        let output: OutputFile
+        do throws(FileError) { output = try OutputFile(path: png) } catch { throw FigureError(.io, error.description) }
+        defer { output.discard() }
+        var drawing = output.temporaryPath ?? png
+        if !drawing.hasPrefix("/") { drawing = fm.currentDirectoryPath + "/" + drawing }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [name + ".gp"]
+        process.arguments = ["-e", "outfile='\(drawing.replacingOccurrences(of: "'", with: "''"))'", name + ".gp"]
         process.currentDirectoryURL = URL(fileURLWithPath: directory, isDirectory: true)
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
@@ -275,10 +282,11 @@ public struct Figure: Sendable {
                 + "(status \(process.terminationStatus)): \(detail)")
         }
         do {
-            _ = try PNGImage.dimensions(ofFile: png)
+            _ = try PNGImage.dimensions(ofFile: drawing)
         } catch {
             throw FigureError(.gnuplotFailed, "gnuplot did not write a valid \(png): \(error.message)")
         }
+        do throws(FileError) { try output.commit() } catch { throw FigureError(.io, error.description) }
         return png
     }
 
@@ -303,7 +311,8 @@ public struct Figure: Sendable {
             set terminal png noenhanced size \(width),\(height)
         }
         set encoding utf8
-        set output '\(name).png'
+        if (!exists("outfile")) outfile = '\(name).png'
+        set output outfile
         set datafile missing '?'
         set border lw 1.2
         set grid lc rgb '#dddddd' lw 1
@@ -456,14 +465,9 @@ public struct Figure: Sendable {
     }
 
     private func writeText(_ text: String, to path: String) throws(FigureError) {
-        // Written beside the target and renamed over it, so a reader never sees half a file.
-        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-            throw FigureError(.io, "cannot write \(temporary)")
-        }
-        if rename(temporary, path) != 0 {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw FigureError(.io, "cannot write \(path)")
+        // Through the one safe writer: a link or device named like the file is written through, never replaced.
+        do throws(FileError) { try writeFile(Array(text.utf8), to: path) } catch {
+            throw FigureError(.io, error.description)
         }
     }
 }
