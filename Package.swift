@@ -59,7 +59,7 @@ let package = Package(
         // Predictive metrics, posterior-predictive accumulators, reports and plots (no network dependency).
         .target(name: "Evaluation", dependencies: ["LangevinCore", "Platform"]),
         // The network posterior as an energy: minibatch energy (N/B)·ΣNLL + prior, trainer, checkpoints.
-        .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "GSLSupport", "CounterRandom", "Datasets",
+        .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "GSLSupport", "CounterRandom", "Datasets", "Diagnostics",
                                                      "NeuralNetworks", "Evaluation", "CZlib", "Platform",
                                                      .product(name: "RealModule", package: "swift-numerics")]),
         .executableTarget(

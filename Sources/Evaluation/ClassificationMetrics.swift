@@ -273,20 +273,52 @@ public struct OODDetection: Sendable, Equatable, Codable {
     public var aurocEntropy: Double
     /// AUROC with score MI (nats); 0.5 for a single sample (MI ≡ 0) or a deterministic model.
     public var aurocMutualInformation: Double
+    /// Mean confidence (max predictive probability) on the OOD inputs: lower is better, 1/c is the floor.
+    public var meanConfidence: Double = .nan
+    /// Mean confidence on the in-distribution (test) inputs, for comparison.
+    public var meanConfidenceInDistribution: Double = .nan
 
     enum CodingKeys: String, CodingKey {
         case dataset, size
         case aurocMaxProb = "auroc_max_prob"
         case aurocEntropy = "auroc_entropy"
         case aurocMutualInformation = "auroc_mutual_information"
+        case meanConfidence = "mean_confidence"
+        case meanConfidenceInDistribution = "mean_confidence_in_distribution"
     }
 
-    public init(dataset: String, size: Int, aurocMaxProb: Double, aurocEntropy: Double, aurocMutualInformation: Double) {
+    public init(dataset: String, size: Int, aurocMaxProb: Double, aurocEntropy: Double, aurocMutualInformation: Double,
+                meanConfidence: Double = .nan, meanConfidenceInDistribution: Double = .nan) {
         self.dataset = dataset
         self.size = size
         self.aurocMaxProb = aurocMaxProb
         self.aurocEntropy = aurocEntropy
         self.aurocMutualInformation = aurocMutualInformation
+        self.meanConfidence = meanConfidence
+        self.meanConfidenceInDistribution = meanConfidenceInDistribution
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(dataset, forKey: .dataset)
+        try c.encode(size, forKey: .size)
+        for (v, k) in [(aurocMaxProb, CodingKeys.aurocMaxProb), (aurocEntropy, .aurocEntropy),
+                       (aurocMutualInformation, .aurocMutualInformation), (meanConfidence, .meanConfidence),
+                       (meanConfidenceInDistribution, .meanConfidenceInDistribution)] {
+            if v.isFinite { try c.encode(v, forKey: k) } else { try c.encodeNil(forKey: k) }
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func number(_ k: CodingKeys) throws -> Double { try c.decodeIfPresent(Double.self, forKey: k) ?? .nan }
+        dataset = try c.decode(String.self, forKey: .dataset)
+        size = try c.decode(Int.self, forKey: .size)
+        aurocMaxProb = try number(.aurocMaxProb)
+        aurocEntropy = try number(.aurocEntropy)
+        aurocMutualInformation = try number(.aurocMutualInformation)
+        meanConfidence = try number(.meanConfidence)
+        meanConfidenceInDistribution = try number(.meanConfidenceInDistribution)
     }
 
     /// The three AUROCs from the posterior predictives of the in-distribution (test) set and of the OOD set.
@@ -309,5 +341,9 @@ public struct OODDetection: Sendable, Equatable, Codable {
                                  outOfDistribution: entropies(probabilities: pOut, classes: c))
         aurocMutualInformation = try auroc(inDistribution: inDistribution.mutualInformation(),
                                            outOfDistribution: outOfDistribution.mutualInformation())
+        let confidenceOut = try maxProbabilities(probabilities: pOut, classes: c)
+        let confidenceIn = try maxProbabilities(probabilities: pIn, classes: c)
+        meanConfidence = confidenceOut.reduce(0, +) / Double(max(confidenceOut.count, 1))
+        meanConfidenceInDistribution = confidenceIn.reduce(0, +) / Double(max(confidenceIn.count, 1))
     }
 }

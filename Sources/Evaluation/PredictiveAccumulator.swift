@@ -166,6 +166,21 @@ public struct PredictiveAccumulator: Sendable, Equatable, Codable {
     }
 
     /// Drops the open sample's contributions (exactly: the sums are untouched until a sample is finished).
+    /// Adds every finished sample of `other` (the same rows and classes, no open sample in either): the pooled
+    /// predictive of two sets of samples, each sample weighing the same.
+    public mutating func merge(_ other: PredictiveAccumulator) throws(LangevinError) {
+        guard other.rows == rows, other.classes == classes else {
+            throw LangevinError(.invalidParameter,
+                "predictive accumulator: cannot pool \(other.rows) × \(other.classes) into \(rows) × \(classes)")
+        }
+        guard stagedCount == 0, other.stagedCount == 0 else {
+            throw LangevinError(.invalidParameter, "predictive accumulator: cannot pool while a sample is open")
+        }
+        for c in probabilitySums.indices { probabilitySums[c] += other.probabilitySums[c] }
+        for i in plogpSums.indices { plogpSums[i] += other.plogpSums[i] }
+        samplesAveraged += other.samplesAveraged
+    }
+
     public mutating func discardSample() {
         for i in 0 ..< rows { staged[i] = false }
         stagedCount = 0

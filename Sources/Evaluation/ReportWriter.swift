@@ -90,13 +90,50 @@ public enum ReportWriter {
         if let kernel = report.blasKernel { md += " BLAS kernel: \(kernel)." }
         if let rng = report.rng { md += " Noise generator: \(rng)." }
         md += "\n\n"
-        if let ood = report.ood {
-            md += "Out-of-distribution detection against `\(ood.dataset)` (\(ood.size) inputs):\n\n"
-            md += "| score (higher = more likely OOD) | AUROC |\n"
-            md += "|---|---:|\n"
-            md += "| 1 − max probability | \(format(ood.aurocMaxProb)) |\n"
-            md += "| predictive entropy | \(format(ood.aurocEntropy)) |\n"
-            md += "| mutual information | \(format(ood.aurocMutualInformation)) |\n\n"
+        let oodSets = report.oodSets.isEmpty ? (report.ood.map { [$0] } ?? []) : report.oodSets
+        if !oodSets.isEmpty {
+            md += "Out-of-distribution detection (AUROC of a score, higher = more likely OOD; mean confidence = mean "
+            md += "max probability, lower is better on OOD inputs):\n\n"
+            md += "| OOD set | inputs | AUROC 1 − max prob | AUROC entropy | AUROC mutual information | mean confidence (OOD) | mean confidence (test) |\n"
+            md += "|---|---:|---:|---:|---:|---:|---:|\n"
+            for ood in oodSets {
+                md += "| `\(ood.dataset)` | \(ood.size) | \(format(ood.aurocMaxProb)) | \(format(ood.aurocEntropy)) | "
+                md += "\(format(ood.aurocMutualInformation)) | \(format(ood.meanConfidence)) | "
+                md += "\(format(ood.meanConfidenceInDistribution)) |\n"
+            }
+            md += "\n"
+        }
+        if let shift = report.shift {
+            md += "Dataset shift (\(shift.transform); the test set transformed, the pooled predictive evaluated):\n\n"
+            md += "| \(shift.transform == "rotation" ? "angle (°)" : "shift") | accuracy | NLL | ECE | Brier |\n"
+            md += "|---:|---:|---:|---:|---:|\n"
+            for p in shift.points {
+                md += "| \(format(p.angle, 0)) | \(format(p.accuracy)) | \(format(p.nll)) | \(format(p.ece)) | \(format(p.brier)) |\n"
+            }
+            md += "\n"
+        }
+        if report.chains > 1 {
+            md += "\(report.chains) chains pooled (each sample weighs the same). Each chain on its own:\n\n"
+            md += "| chain | accuracy | NLL | ECE | Brier | samples | AUROC entropy |\n"
+            md += "|---:|---:|---:|---:|---:|---:|---:|\n"
+            for c in report.perChain {
+                md += "| \(c.chain) | \(format(c.testAccuracy)) | \(format(c.testNLL)) | \(format(c.testECE)) | "
+                md += "\(format(c.testBrier)) | \(c.samplesAveraged) | \(format(c.aurocEntropy)) |\n"
+            }
+            md += "\n"
+            if let d = report.chainDiagnostics {
+                md += "Between chains: mutual information of the pooled predictive \(format(d.mutualInformation)) nats "
+                md += "(between-chain part \(format(d.betweenChainMutualInformation))); chains disagree on "
+                md += "\(format(100 * d.disagreement, 2)) % of test labels (mean over pairs).\n\n"
+                if d.functionals.contains(where: { $0.drawsPerChain >= 4 }) {
+                    md += "| functional of a sample | split-R̂ (rank) | bulk ESS | draws per chain |\n|---|---:|---:|---:|\n"
+                    for f in d.functionals {
+                        md += "| \(f.name) | \(format(f.rHat, 3)) | \(format(f.essBulk, 0)) | \(f.drawsPerChain) |\n"
+                    }
+                    md += "\nR̂ well above 1 says the chains sample different regions (different modes of the "
+                    md += "posterior): pooling them is what makes the predictive better than one chain's.\n\n"
+                }
+            }
         }
         md += "How to read this: higher accuracy is better; NLL, ECE and Brier score are lower for better (and, for "
         md += "ECE, more honest) probabilities — ECE is the average gap between confidence and accuracy. The posterior "

@@ -107,6 +107,16 @@ public struct TrainingReport: Sendable, Equatable, Codable {
     public var blasKernel: String? = nil
     /// The random-number generator of the noise (key `rng`, e.g. `"philox4x32-10"`, `"taus2"`), nil when not given.
     public var rng: String? = nil
+    /// The number of chains pooled (1 for a single chain or SGD network).
+    public var chains: Int = 1
+    /// Every OOD set's detection; `ood` is the first.
+    public var oodSets: [OODDetection] = []
+    /// The pooled predictive on the shifted test sets, or nil.
+    public var shift: ShiftReport? = nil
+    /// Each chain's own predictive (empty for one chain).
+    public var perChain: [PerChainSummary] = []
+    /// Between-chain R̂/ESS of sample functionals and the chains' disagreement (nil for one chain).
+    public var chainDiagnostics: ChainDiagnostics? = nil
 
     /// Every top-level key of the JSON object, sorted.
     public static let jsonKeys: [String] = (CodingKeys.allCases.map(\.rawValue)
@@ -155,7 +165,10 @@ public struct TrainingReport: Sendable, Equatable, Codable {
         case samplesPerSecond = "samples_per_second"
         case ood, seconds, diverged, reliability
         case blasKernel = "blas_kernel"
-        case rng
+        case rng, chains, shift
+        case oodSets = "ood_sets"
+        case perChain = "per_chain"
+        case chainDiagnostics = "chain_diagnostics"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -181,6 +194,13 @@ public struct TrainingReport: Sendable, Equatable, Codable {
         try c.encode(reliability, forKey: .reliability)
         if let blasKernel { try c.encode(blasKernel, forKey: .blasKernel) } else { try c.encodeNil(forKey: .blasKernel) }
         if let rng { try c.encode(rng, forKey: .rng) } else { try c.encodeNil(forKey: .rng) }
+        try c.encode(chains, forKey: .chains)
+        try c.encode(oodSets, forKey: .oodSets)
+        if let shift { try c.encode(shift, forKey: .shift) } else { try c.encodeNil(forKey: .shift) }
+        try c.encode(perChain, forKey: .perChain)
+        if let chainDiagnostics { try c.encode(chainDiagnostics, forKey: .chainDiagnostics) } else {
+            try c.encodeNil(forKey: .chainDiagnostics)
+        }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -204,5 +224,21 @@ public struct TrainingReport: Sendable, Equatable, Codable {
         reliability = try c.decodeIfPresent([ReliabilityBin].self, forKey: .reliability) ?? []
         blasKernel = try c.decodeIfPresent(String.self, forKey: .blasKernel)
         rng = try c.decodeIfPresent(String.self, forKey: .rng)
+        chains = try c.decodeIfPresent(Int.self, forKey: .chains) ?? 1
+        oodSets = try c.decodeIfPresent([OODDetection].self, forKey: .oodSets) ?? ood.map { [$0] } ?? []
+        shift = try c.decodeIfPresent(ShiftReport.self, forKey: .shift)
+        perChain = try c.decodeIfPresent([PerChainSummary].self, forKey: .perChain) ?? []
+        chainDiagnostics = try c.decodeIfPresent(ChainDiagnostics.self, forKey: .chainDiagnostics)
+    }
+}
+
+/// The report's `shift`: the transform and the pooled predictive's metrics at each shift value.
+public struct ShiftReport: Sendable, Codable, Equatable {
+    /// E.g. `"rotation"` (angles in degrees).
+    public var transform: String
+    public var points: [ShiftPoint]
+    public init(transform: String, points: [ShiftPoint]) {
+        self.transform = transform
+        self.points = points
     }
 }

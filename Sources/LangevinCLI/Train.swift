@@ -7,6 +7,7 @@ import LangevinCore
 import LinearAlgebra
 import NeuralEnergy
 import Platform
+import Synchronization
 
 /// `langevin train`: samples a network posterior (or trains it with SGD) and writes the report and its plots.
 struct Train: ParsableCommand {
@@ -35,7 +36,11 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("warm-start-epochs"), help: "Epochs of SGD before the sampler starts.") var warmStartEpochs: Int?
     @Option(help: ArgumentHelp("Steps between kept samples (default: 5 for the MLP on small data, a quarter epoch otherwise).", valueName: "N")) var thin: Int?
     @Option(help: ArgumentHelp("Momentum mu (sgd, sghmc).", valueName: "MU")) var momentum: Double = 0.9
-    @Option(help: ArgumentHelp("fashion-mnist, mnist-5k, notmnist:DIR, DIR, or none.", valueName: "DATA")) var ood: String?
+    @Option(help: ArgumentHelp("OOD sets, comma-separated: fashion-mnist, mnist-5k, notmnist:DIR, an IDX folder, uniform-noise, negated (the test set's negatives), or none. The first is the report's ood; all are in ood_sets.", valueName: "DATA[,DATA...]")) var ood: String?
+    @Option(help: ArgumentHelp("Independent chains K, each with its own initial weights, minibatch order and noise from (seed, chain), run side by side on the cores and pooled into one predictive; with --sampler sgd a deep ensemble of K networks.", valueName: "K"))
+    var chains: Int = 1
+    @Option(help: ArgumentHelp("Evaluate the predictive on a shifted test set: rotation (0, 15, ..., 180 degrees).", valueName: "KIND"))
+    var shift: String?
     @Option(help: "Seed.") var seed: UInt64 = 1
     @Option(help: ArgumentHelp(
         "Noise generator: philox (Philox4x32-10, counter-based and vectorised) or a GSL generator (taus2, mt19937, ranlxd2, gfsr4). The initial weights always come from GSL (taus2 with philox).",
@@ -55,6 +60,7 @@ struct Train: ParsableCommand {
     func validate() throws {
         if let n = checkpointEvery, n < 1 { throw ValidationError("--checkpoint-every must be ≥ 1, got \(n)") }
         if let e = epochs, e < 1 { throw ValidationError("--epochs must be ≥ 1, got \(e)") }
+        if chains < 1 || chains > 1024 { throw ValidationError("--chains must be in 1...1024, got \(chains)") }
     }
 
     func run() throws {
@@ -78,13 +84,19 @@ struct Train: ParsableCommand {
         // named by --compare.
         let outputLock = try TrainPreflight.prepareOutput(output)
         defer { outputLock.release() }
-        let comparison = try compare.map { (c) throws(LangevinError) in try TrainPreflight.loadComparison(c) }
+        let comparisons = try (compare.map { splitList($0) } ?? []).map { (c) throws(LangevinError) in
+            try TrainPreflight.loadComparison(c)
+        }
         printError("loading \(data)…")
         let (train, test) = try DataCatalog.resolve(name: data, dataRoot: dataRoot)
-        let (oodSet, oodName) = try loadOOD(trainingData: data)
-        try TrainPreflight.checkShapes(train: train, test: test, ood: oodSet)
+        let oodSets = try loadOOD(trainingData: data, test: test)
+        for set in oodSets { try TrainPreflight.checkShapes(train: train, test: test, ood: set.dataset) }
+        try TrainPreflight.checkShapes(train: train, test: test, ood: nil)
+        let shifted = try loadShift(test: test)
         try TrainPreflight.checkMemory(model: modelSpec, batchSize: batchSize, train: train,
-                                       dataImages: train.count + test.count + (oodSet?.count ?? 0))
+                                       dataImages: train.count + test.count + oodSets.reduce(0) { $0 + $1.dataset.count }
+                                           + (shifted?.sets.reduce(0) { $0 + $1.count } ?? 0))
+        let oodName = oodSets.first?.name
         var config = try TrainingConfiguration.recommended(
             data: data, model: modelSpec, sampler: kind, trainSize: train.count, batchSize: batchSize,
             epochs: epochs, stepSize: stepSize, schedule: shape, priorPrecision: priorPrecision,
@@ -93,82 +105,128 @@ struct Train: ParsableCommand {
         config.noise = noiseKind
         let (e, h, sched, warm, burn) = (config.epochs, config.stepSize, config.schedule, config.warmStartEpochs,
                                          config.burnInEpochs)
-        let trainer = try Trainer(configuration: config,
-                                  data: TrainingData(train: train, test: test, ood: oodSet, oodName: oodName))
+        let run = try MultiChainTrainer(configuration: config,
+                                        data: TrainingData(train: train, test: test, oodSets: oodSets, shift: shifted),
+                                        chains: chains)
+        let first = run.trainers[0]
         printError("""
             \(kind.rawValue) on \(data) (\(train.count) train / \(test.count) test), \(modelSpec), \(e) epochs of \
-            \(trainer.stepsPerEpoch) steps, B = \(batchSize), step \(h) (\(sched)), prior λ = \(priorPrecision), \
+            \(first.stepsPerEpoch) steps, B = \(batchSize), step \(h) (\(sched)), prior λ = \(priorPrecision), \
             T = \(config.temperature), warm start \(warm) epochs, burn-in \(burn) epochs, \
-            effective temperature \(trainer.effectiveTemperature)
+            effective temperature \(first.effectiveTemperature)\
+            \(chains > 1 ? ", \(chains) chains (\(run.concurrency) at a time)" : "")
             """)
-        let checkpointPath = output + "/checkpoint.bin"
-        var restored: RestoredCheckpoint? = nil
-        if resume {
-            if FileManager.default.fileExists(atPath: checkpointPath) {
-                restored = try trainer.restoreCheckpoint(from: checkpointPath)
-                printError("resumed from \(checkpointPath) at step \(trainer.stepsDone) of \(trainer.totalSteps)")
-            } else {
-                printError("no checkpoint in \(output): starting from the beginning")
+        for (k, trainer) in run.trainers.enumerated() {
+            let checkpointPath = Self.checkpointPath(output, chain: k)
+            let who = chains > 1 ? "chain \(k + 1): " : ""
+            var restored: RestoredCheckpoint? = nil
+            if resume {
+                if FileManager.default.fileExists(atPath: checkpointPath) {
+                    restored = try trainer.restoreCheckpoint(from: checkpointPath)
+                    printError("\(who)resumed from \(checkpointPath) at step \(trainer.stepsDone) of \(trainer.totalSteps)")
+                } else {
+                    printError("\(who)no checkpoint \(checkpointPath): starting from the beginning")
+                }
+            }
+            if saveWeights {
+                try TrainPreflight.checkWeightsDisk(
+                    rows: (trainer.totalSteps / max(config.thin, 1) + 1 - trainer.samplesKept) * (k == 0 ? chains : 0),
+                    parameters: trainer.parameterCount, output: output)
+                if let restored, trainer.samplesKept > 0, restored.weightRows != trainer.samplesKept {
+                    throw LangevinError(.invalidParameter, """
+                        the checkpoint \(checkpointPath) counts \(trainer.samplesKept) kept samples but \
+                        \(restored.weightRows.map { "\($0) weight rows" } ?? "no weight file (it was written without --save-weights)"); \
+                        resume with the options it was started with, or rerun without --resume
+                        """)
+                }
+                trainer.weightFile = try WeightSampleFile(path: Self.weightsPath(output, chain: k),
+                                                          dimension: trainer.parameterCount,
+                                                          keepRows: trainer.samplesKept,
+                                                          expectedFingerprint: restored?.weightsFingerprint)
             }
         }
-        if saveWeights {
-            try TrainPreflight.checkWeightsDisk(rows: trainer.totalSteps / max(config.thin, 1) + 1 - trainer.samplesKept,
-                                                parameters: trainer.parameterCount, output: output)
-            if let restored, trainer.samplesKept > 0, restored.weightRows != trainer.samplesKept {
-                throw LangevinError(.invalidParameter, """
-                    the checkpoint in \(output) counts \(trainer.samplesKept) kept samples but \
-                    \(restored.weightRows.map { "\($0) weight rows" } ?? "no weight file (it was written without --save-weights)"); \
-                    resume with the options it was started with, or rerun without --resume
-                    """)
-            }
-            trainer.weightFile = try WeightSampleFile(path: output + "/weights.f32", dimension: trainer.parameterCount,
-                                                      keepRows: trainer.samplesKept,
-                                                      expectedFingerprint: restored?.weightsFingerprint)
-        }
-        let bar = ProgressBar(total: trainer.totalSteps, label: "training")
-        var shown = trainer.stepsDone
-        let outcome = try trainer.run(checkpointEvery: checkpointEvery, checkpointPath: checkpointPath) { done, _ in
-            bar.advance(done - shown)
-            shown = done
+        let bar = ProgressBar(total: run.totalSteps, label: chains > 1 ? "training \(chains) chains" : "training")
+        let shown = Mutex(run.stepsDone)
+        let outcome = try run.run(checkpointEvery: checkpointEvery,
+                                  checkpointPath: { [output] k in Self.checkpointPath(output, chain: k) }) { done, _ in
+            let step = shown.withLock { s in let d = done - s; s = max(s, done); return max(d, 0) }
+            bar.advance(step)
         }
         bar.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
-        try writeReport(outcome, config: config, train: train, test: test, seconds: seconds, comparison: comparison)
+        try writeReport(outcome, config: config, train: train, test: test, seconds: seconds, comparisons: comparisons,
+                        shiftTransform: shifted?.transform)
         if let d = outcome.diverged {
             // The report (with "diverged" set) is written; the exit status still tells scripts the run failed.
             throw LangevinError(.diverged, "\(d); the report in \(output) covers the steps before it")
         }
     }
 
-    /// The OOD set: as named, or by default Fashion-MNIST for MNIST-like data and MNIST-5k for Fashion-MNIST.
-    func loadOOD(trainingData: String) throws(LangevinError) -> (Dataset?, String?) {
-        let name: String
-        var explicit = true
-        if let o = ood {
-            if o.lowercased() == "none" { return (nil, nil) }
-            name = o
-        } else {
-            name = trainingData.lowercased() == "fashion-mnist" ? "mnist-5k" : "fashion-mnist"
-            explicit = false
-        }
-        do {
-            if name.lowercased().hasPrefix("notmnist:") {
-                let dir = String(name.dropFirst("notmnist:".count))
-                let loaded = try Dataset.loadPNGFolder(dir, name: "notmnist")
-                if loaded.skipped > 0 { printError("notMNIST: skipped \(loaded.skipped) unreadable files") }
-                return (loaded.dataset, "notmnist")
+    /// Chain k's checkpoint: `checkpoint.bin` for the first chain (as a single-chain run), `checkpoint-chain-K.bin`
+    /// (K = k + 1) for the others.
+    static func checkpointPath(_ output: String, chain k: Int) -> String {
+        output + (k == 0 ? "/checkpoint.bin" : "/checkpoint-chain-\(k + 1).bin")
+    }
+
+    /// Chain k's weight samples: `weights.f32` for the first chain, `weights-chain-K.f32` for the others.
+    static func weightsPath(_ output: String, chain k: Int) -> String {
+        output + (k == 0 ? "/weights.f32" : "/weights-chain-\(k + 1).f32")
+    }
+
+    /// The OOD sets: as named (a comma-separated list), or by default Fashion-MNIST for MNIST-like data and
+    /// MNIST-5k for Fashion-MNIST (skipped with a note when not fetched).
+    func loadOOD(trainingData: String, test: Dataset) throws(LangevinError) -> [EvaluationSet] {
+        guard let o = ood else {
+            let name = trainingData.lowercased() == "fashion-mnist" ? "mnist-5k" : "fashion-mnist"
+            do {
+                return [try loadOODSet(name, test: test)]
+            } catch {
+                printError("note: no OOD set (\(name) not available: \(error.message))")
+                return []
             }
-            let (_, test) = try DataCatalog.resolve(name: name, dataRoot: dataRoot)
-            return (test, name)
-        } catch {
-            if explicit { throw error }
-            printError("note: no OOD set (\(name) not available: \(error.message))")
-            return (nil, nil)
         }
+        let names = splitList(o)
+        if names.count == 1, names[0].lowercased() == "none" { return [] }
+        guard !names.isEmpty, !names.contains(where: { $0.lowercased() == "none" }) else {
+            throw LangevinError(.invalidParameter, "--ood '\(o)': give a comma-separated list of sets, or none alone")
+        }
+        var sets: [EvaluationSet] = []
+        for name in names {
+            let set = try loadOODSet(name, test: test)
+            guard !sets.contains(where: { $0.name == set.name }) else {
+                throw LangevinError(.invalidParameter, "--ood names \(set.name) twice")
+            }
+            sets.append(set)
+        }
+        return sets
+    }
+
+    func loadOODSet(_ name: String, test: Dataset) throws(LangevinError) -> EvaluationSet {
+        if name.lowercased().hasPrefix("notmnist:") {
+            let dir = String(name.dropFirst("notmnist:".count))
+            let loaded = try Dataset.loadPNGFolder(dir, name: "notmnist")
+            if loaded.skipped > 0 { printError("notMNIST: skipped \(loaded.skipped) unreadable files") }
+            return EvaluationSet(name: "notmnist", dataset: loaded.dataset)
+        }
+        if let synthetic = try syntheticOODSet(name, test: test) { return synthetic }
+        let (_, set) = try DataCatalog.resolve(name: name, dataRoot: dataRoot)
+        return EvaluationSet(name: name, dataset: set)
+    }
+
+    /// The built-in synthetic OOD sets made from the test set (nil: not a synthetic set's name).
+    func syntheticOODSet(_ name: String, test: Dataset) throws(LangevinError) -> EvaluationSet? {
+        nil
+    }
+
+    /// The shifted test sets of --shift, or nil.
+    func loadShift(test: Dataset) throws(LangevinError) -> ShiftedTestSets? {
+        guard let shift else { return nil }
+        throw LangevinError(.unknownName, "unknown --shift '\(shift)': use rotation")
     }
 
     func writeReport(_ o: TrainingOutcome, config: TrainingConfiguration, train: Dataset, test: Dataset,
-                     seconds: Double, comparison: (ConfidenceSummary, ReliabilityDiagram?)?) throws(LangevinError) {
+                     seconds: Double, comparisons: [(ConfidenceSummary, ReliabilityDiagram?)],
+                     shiftTransform: String?) throws(LangevinError) {
         let settings = RunSettings(
             sampler: config.sampler.rawValue, model: config.model.description, data: config.data,
             epochs: config.epochs, batchSize: config.batchSize, stepSize: config.stepSize,
@@ -180,11 +238,20 @@ struct Train: ParsableCommand {
             ood: o.ood, diverged: o.diverged)
         report.blasKernel = BLASKernel.name
         report.rng = (config.noise ?? .gsl).name(gsl: config.rng)
+        report.chains = o.chains
+        report.oodSets = o.oodSets
+        report.perChain = o.perChain
+        report.chainDiagnostics = o.chainDiagnostics
+        if let shiftTransform {
+            report.shift = ShiftReport(transform: shiftTransform, points: o.shift.map { v, m in
+                ShiftPoint(angle: v, accuracy: m.accuracy, nll: m.nll, ece: m.ece, brier: m.brier)
+            })
+        }
         try o.confidence.write(to: output)
         let plotter = Plotter(directory: output)
         var runs = [o.confidence]
         var diagrams = [ReliabilityDiagram(label: o.confidence.label, bins: o.posterior.reliability)]
-        if let (other, diagram) = comparison {
+        for (other, diagram) in comparisons.reversed() {
             runs.insert(other, at: 0)
             if let diagram { diagrams.insert(diagram, at: 0) }
         }
@@ -207,13 +274,20 @@ struct Train: ParsableCommand {
             }
         }
         try ReportWriter.write(report, to: output, plots: plots)
-        let oodText = o.ood.map { ", OOD AUROC (entropy) \(rounded($0.aurocEntropy)) vs \($0.dataset)" } ?? ""
+        let oodText = o.ood.map {
+            ", OOD AUROC (entropy) \(rounded($0.aurocEntropy)) vs \($0.dataset), mean OOD confidence \(rounded($0.meanConfidence))"
+        } ?? ""
         try printChecked("""
             \(config.sampler.rawValue): test accuracy \(rounded(o.posterior.accuracy)) (last sample \
             \(rounded(o.last.accuracy))), NLL \(rounded(o.posterior.nll)), ECE \(rounded(o.posterior.ece)), \
-            \(o.samplesAveraged) samples\(oodText); \(Int(o.samplesPerSecond)) samples/s; report in \(output)/report.md
+            \(o.samplesAveraged) samples\(o.chains > 1 ? " from \(o.chains) chains" : "")\(oodText); \(Int(o.samplesPerSecond)) samples/s; report in \(output)/report.md
             """)
     }
 }
 
 func rounded(_ v: Double) -> Double { (v * 10000).rounded() / 10000 }
+
+/// The non-empty, trimmed items of a comma-separated list.
+func splitList(_ text: String) -> [String] {
+    text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}

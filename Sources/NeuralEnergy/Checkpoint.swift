@@ -9,7 +9,7 @@ import NeuralNetworks
 
 /// The small part of a checkpoint, stored as JSON; the large arrays follow it in binary.
 struct CheckpointHeader: Codable {
-    static let currentVersion = 2
+    static let currentVersion = 3
     var version: Int
     var configuration: TrainingConfiguration
     var stepsDone: Int
@@ -18,8 +18,15 @@ struct CheckpointHeader: Codable {
     var hasMomentum: Bool
     var generatorStates: [[UInt8]]
     var batchPosition: BatchOrderPosition
+    /// The chain's index (0-based).
+    var chain: Int
     var testAccumulator: PredictiveAccumulator
-    var oodAccumulator: PredictiveAccumulator?
+    /// One per OOD set, in ``TrainingData/oodSets`` order.
+    var oodAccumulators: [PredictiveAccumulator]
+    /// One per shifted test set.
+    var shiftAccumulators: [PredictiveAccumulator]
+    /// The kept samples' functionals (``Trainer/functionalNames``).
+    var functionals: [[Double]]
     var curve: [TrainingLogPoint]
     var weightTraces: [LayerWeightTrace]
     var epochEnergySum: Double
@@ -171,7 +178,8 @@ extension Trainer {
             version: CheckpointHeader.currentVersion, configuration: configuration, stepsDone: stepsDone,
             energy: state.energy, stepCount: state.stepCount, hasMomentum: state.hasMomentum,
             generatorStates: chain.random.stateBytes, batchPosition: chain.field.position,
-            testAccumulator: testAccumulator, oodAccumulator: oodAccumulator, curve: curve,
+            chain: chainIndex, testAccumulator: testAccumulator, oodAccumulators: oodAccumulators,
+            shiftAccumulators: shiftAccumulators, functionals: functionals, curve: curve,
             weightTraces: weightTraces, epochEnergySum: epochEnergySum, epochEnergyCount: epochEnergyCount,
             preconditionerInitialised: !(meanSquare ?? []).isEmpty, samplingSeconds: samplingSeconds,
             dataFingerprint: data.fingerprint.description, weightRows: weightFile?.rows,
@@ -195,7 +203,7 @@ extension Trainer {
             throw LangevinError(.io, "cannot read checkpoint '\(path)': \(error.localizedDescription)")
         }
         let (header, arrays) = try CheckpointFile.decode(bytes, path: path)
-        guard header.configuration == configuration else {
+        guard header.configuration == configuration, header.chain == chainIndex else {
             throw LangevinError(.invalidParameter,
                 "checkpoint '\(path)' belongs to a different run (data, model, sampler, schedule, seed or other "
                 + "settings differ); rerun with the same options or without --resume")
@@ -213,11 +221,15 @@ extension Trainer {
               arrays[3].isEmpty || arrays[3].count == d,
               header.batchPosition.permutation.count == data.train.count,
               header.testAccumulator.rows == data.test.count,
-              header.oodAccumulator?.rows == data.ood?.count
+              header.oodAccumulators.map(\.rows) == data.oodSets.map(\.dataset.count),
+              header.shiftAccumulators.map(\.rows) == (data.shift?.sets ?? []).map(\.count),
+              header.functionals.count == Self.functionalNames.count,
+              header.functionals.allSatisfy({ $0.count == header.testAccumulator.samplesAveraged })
         else {
             throw LangevinError(.invalidData, "checkpoint '\(path)' does not match this model or these data sets")
         }
-        chain.random = try NetworkNoise(configuration: configuration, states: header.generatorStates)
+        chain.random = try NetworkNoise(configuration: configuration, chain: chainIndex, parallelism: threads,
+                                        states: header.generatorStates)
         chain.field.position = header.batchPosition
         chain.state.restore(position: arrays[0], momentum: arrays[1], gradient: arrays[2], energy: header.energy,
                             stepCount: header.stepCount)
@@ -225,7 +237,9 @@ extension Trainer {
             meanSquare: header.preconditionerInitialised ? arrays[3] : [])
         stepsDone = header.stepsDone
         testAccumulator = header.testAccumulator
-        oodAccumulator = header.oodAccumulator
+        oodAccumulators = header.oodAccumulators
+        shiftAccumulators = header.shiftAccumulators
+        functionals = header.functionals
         curve = header.curve
         weightTraces = header.weightTraces
         epochEnergySum = header.epochEnergySum

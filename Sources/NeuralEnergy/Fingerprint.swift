@@ -85,11 +85,21 @@ extension Dataset {
 }
 
 extension TrainingData {
-    /// The fingerprint of the training, test and OOD sets together.
+    /// The fingerprint of the training, test, OOD and shifted test sets together (with one OOD set and no shift
+    /// the same as before OOD lists and shifts existed).
     public var fingerprint: Fingerprint {
         var f = Fingerprint()
-        for set in [train, test] + (ood.map { [$0] } ?? []) { f.combine(Int(truncatingIfNeeded: set.fingerprint.value)) }
-        f.combine(ood == nil ? 0 : 1)
+        for set in [train, test] + oodSets.prefix(1).map(\.dataset) {
+            f.combine(Int(truncatingIfNeeded: set.fingerprint.value))
+        }
+        f.combine(oodSets.isEmpty ? 0 : 1)
+        if oodSets.count > 1 || shift != nil {
+            for set in oodSets.dropFirst().map(\.dataset) + (shift?.sets ?? []) {
+                f.combine(Int(truncatingIfNeeded: set.fingerprint.value))
+            }
+            f.combine(oodSets.count)
+            for v in shift?.values ?? [] { f.combine(Int(truncatingIfNeeded: v.bitPattern)) }
+        }
         return f
     }
 }

@@ -32,24 +32,28 @@ final class NetworkNoise: RandomSource {
     }
     var source: Source
 
-    /// The run's noise at step 0: GSL streams (seed, 1) and (seed, 2), or Philox stream (seed, chain 0).
-    init(configuration: TrainingConfiguration) {
+    /// Chain k's noise at step 0: GSL streams (s, 1) and (s, 2) of the chain's seed s
+    /// (``Trainer/chainSeed(_:chain:)``), or Philox stream (seed, k). `parallelism` (default: the processors) only
+    /// splits the work: the numbers are the same for every value.
+    init(configuration: TrainingConfiguration, chain: Int = 0, parallelism: Int? = nil) {
         switch configuration.noise ?? .gsl {
         case .gsl:
-            let blocked = BlockedGSLRandom(algorithm: configuration.rng, seed: configuration.seed, blocks: 2,
+            let blocked = BlockedGSLRandom(algorithm: configuration.rng,
+                                           seed: Trainer.chainSeed(configuration.seed, chain: chain), blocks: 2,
                                            firstStream: 1)
             blocked.executor = runOnNetworkWorkers
             source = .gsl(blocked)
         case .philox:
-            var p = PhiloxRandom(seed: configuration.seed, chain: 0, parallelism: Self.processors)
+            var p = PhiloxRandom(seed: configuration.seed, chain: UInt64(chain), parallelism: parallelism ?? Self.processors)
             p.executor = runOnNetworkWorkers
             source = .philox(p)
         }
     }
 
     /// Restores the states saved by ``stateBytes``.
-    convenience init(configuration: TrainingConfiguration, states: [[UInt8]]) throws(LangevinError) {
-        self.init(configuration: configuration)
+    convenience init(configuration: TrainingConfiguration, chain: Int = 0, parallelism: Int? = nil,
+                     states: [[UInt8]]) throws(LangevinError) {
+        self.init(configuration: configuration, chain: chain, parallelism: parallelism)
         switch source {
         case .gsl:
             let blocked = try BlockedGSLRandom(algorithm: configuration.rng, states: states)

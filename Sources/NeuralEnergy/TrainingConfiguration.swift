@@ -38,13 +38,15 @@ public enum ModelSpec: Sendable, Equatable, Codable, CustomStringConvertible {
     }
 
     /// Builds the network for images of `rows × cols` pixels (one channel) and `classes` classes (the data's).
-    public func makeNetwork(rows: Int = 28, cols: Int = 28, classes: Int = 10, maxBatchSize: Int) -> SequentialNetwork {
+    public func makeNetwork(rows: Int = 28, cols: Int = 28, classes: Int = 10, maxBatchSize: Int,
+                            threads: Int? = nil) -> SequentialNetwork {
         switch self {
         case .cnn:
             .convolutional(input: TensorShape(height: rows, width: cols, channels: 1), classes: classes,
-                           maxBatchSize: maxBatchSize)
+                           maxBatchSize: maxBatchSize, threads: threads)
         case .mlp(let h):
-            .multilayerPerceptron(input: rows * cols, hidden: h, classes: classes, maxBatchSize: maxBatchSize)
+            .multilayerPerceptron(input: rows * cols, hidden: h, classes: classes, maxBatchSize: maxBatchSize,
+                                  threads: threads)
         }
     }
 }
