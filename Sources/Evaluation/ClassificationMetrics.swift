@@ -309,6 +309,15 @@ public struct OODDetection: Sendable, Equatable, Codable {
         }
     }
 
+    /// Equal when every field is, a NaN ("not measured") equal to a NaN.
+    public static func == (a: OODDetection, b: OODDetection) -> Bool {
+        func same(_ x: Double, _ y: Double) -> Bool { x == y || (x.isNaN && y.isNaN) }
+        return a.dataset == b.dataset && a.size == b.size && same(a.aurocMaxProb, b.aurocMaxProb)
+            && same(a.aurocEntropy, b.aurocEntropy) && same(a.aurocMutualInformation, b.aurocMutualInformation)
+            && same(a.meanConfidence, b.meanConfidence)
+            && same(a.meanConfidenceInDistribution, b.meanConfidenceInDistribution)
+    }
+
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func number(_ k: CodingKeys) throws -> Double { try c.decodeIfPresent(Double.self, forKey: k) ?? .nan }

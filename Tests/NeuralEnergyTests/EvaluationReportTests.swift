@@ -34,6 +34,8 @@ import Testing
         "sampler", "model", "data", "epochs", "batch_size", "step_size", "schedule", "prior_precision",
         "temperature", "train_size", "test_size", "seed", "test_nll_last", "test_ece_last", "test_brier_last",
         "seconds", "diverged", "reliability", "blas_kernel", "rng",
+        // Multi-chain runs, OOD lists and shifts.
+        "chains", "ood_sets", "shift", "per_chain", "chain_diagnostics",
     ]
 
     @Test func jsonHasExactlyTheContractKeys() throws {
@@ -42,7 +44,8 @@ import Testing
         #expect(Set(TrainingReport.jsonKeys) == Self.expectedKeys && TrainingReport.jsonKeys.count == Self.expectedKeys.count)
         #expect(Set(TrainingReport.contractKeys).isSubset(of: json.keys))
         let ood = try #require(json["ood"] as? [String: Any])
-        #expect(Set(ood.keys) == ["dataset", "size", "auroc_max_prob", "auroc_entropy", "auroc_mutual_information"])
+        #expect(Set(ood.keys) == ["dataset", "size", "auroc_max_prob", "auroc_entropy", "auroc_mutual_information",
+                                  "mean_confidence", "mean_confidence_in_distribution"])
         #expect(ood["auroc_mutual_information"] as? Double == 0.9)
         #expect(json["test_accuracy"] as? Double == 0.4)
         #expect(json["test_accuracy_last"] as? Double == 0.4)  // uniform rows: arg max is class 0, right twice
@@ -84,7 +87,7 @@ import Testing
         #expect(try ReportWriter.read(dir.path + "/run/report.json") == report)
         let md = try String(contentsOfFile: dir.path + "/run/report.md", encoding: .utf8)
         #expect(md.contains("| accuracy | 0.4000 | 0.4000 |"))
-        #expect(md.contains("| mutual information | 0.9000 |"))
+        #expect(md.contains("| `fashion-mnist/test` | 1000 | 0.8100 | 0.8300 | 0.9000 | – | – |"), "\(md)")
         #expect(md.contains("How to read this"))
         #expect(md.contains("[reliability.png](reliability.png)"))
         // Overwriting replaces the file.
