@@ -52,7 +52,8 @@ let package = Package(
         .target(name: "Potentials", dependencies: ["LangevinCore", "Platform"]),
         .target(name: "Diagnostics", dependencies: ["LangevinCore", "GSLSupport", "Potentials", "Platform"]),
         // Labelled image data sets: IDX, CSV and PNG folders, validated; the catalogue of known sets.
-        .target(name: "Datasets", dependencies: ["LangevinCore", "CPNG", "CZlib", "Platform"]),
+        .target(name: "Datasets", dependencies: ["LangevinCore", "CPNG", "CZlib", "Platform",
+                                              .product(name: "RealModule", package: "swift-numerics")]),
         // Classifiers over a flat parameter vector: the public Layer protocol, dense/conv/pooling layers on OpenBLAS,
         // the worker pool.
         .target(name: "NeuralNetworks", dependencies: ["LangevinCore", "LinearAlgebra", "Platform"]),

@@ -13,6 +13,8 @@ public struct PerChainSummary: Sendable, Equatable, Codable {
     public var samplesAveraged: Int
     /// AUROC (entropy) on the first OOD set, or NaN.
     public var aurocEntropy: Double
+    /// The mean maximum probability on the first OOD set, or NaN.
+    public var meanOODConfidence: Double = .nan
     public var diverged: String?
 
     enum CodingKeys: String, CodingKey {
@@ -23,13 +25,14 @@ public struct PerChainSummary: Sendable, Equatable, Codable {
         case testBrier = "test_brier"
         case samplesAveraged = "samples_averaged"
         case aurocEntropy = "auroc_entropy"
+        case meanOODConfidence = "mean_ood_confidence"
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(chain, forKey: .chain)
         for (v, k) in [(testAccuracy, CodingKeys.testAccuracy), (testNLL, .testNLL), (testECE, .testECE),
-                       (testBrier, .testBrier), (aurocEntropy, .aurocEntropy)] {
+                       (testBrier, .testBrier), (aurocEntropy, .aurocEntropy), (meanOODConfidence, .meanOODConfidence)] {
             if v.isFinite { try c.encode(v, forKey: k) } else { try c.encodeNil(forKey: k) }
         }
         try c.encode(samplesAveraged, forKey: .samplesAveraged)
@@ -45,12 +48,13 @@ public struct PerChainSummary: Sendable, Equatable, Codable {
         testECE = try number(.testECE)
         testBrier = try number(.testBrier)
         aurocEntropy = try number(.aurocEntropy)
+        meanOODConfidence = try number(.meanOODConfidence)
         samplesAveraged = try c.decode(Int.self, forKey: .samplesAveraged)
         diverged = try c.decodeIfPresent(String.self, forKey: .diverged)
     }
 
     public init(chain: Int, testAccuracy: Double, testNLL: Double, testECE: Double, testBrier: Double,
-                samplesAveraged: Int, aurocEntropy: Double, diverged: String?) {
+                samplesAveraged: Int, aurocEntropy: Double, meanOODConfidence: Double = .nan, diverged: String?) {
         self.chain = chain
         self.testAccuracy = testAccuracy
         self.testNLL = testNLL
@@ -58,6 +62,7 @@ public struct PerChainSummary: Sendable, Equatable, Codable {
         self.testBrier = testBrier
         self.samplesAveraged = samplesAveraged
         self.aurocEntropy = aurocEntropy
+        self.meanOODConfidence = meanOODConfidence
         self.diverged = diverged
     }
 }

@@ -93,7 +93,9 @@ public struct Plotter: Sendable {
             var groups = [(column: 2, colour: "#1b9e77", title: "correct (n = \(run.correct.count))"),
                           (column: 3, colour: "#d95f02", title: "incorrect (n = \(run.incorrect.count))")]
             if !run.ood.isEmpty {
-                groups.append((4, "#7570b3", "OOD\(run.oodName.map { ": " + $0 } ?? "") (n = \(run.ood.count))"))
+                let meanConfidence = run.ood.reduce(0, +) / Double(run.ood.count)
+                groups.append((4, "#7570b3", "OOD\(run.oodName.map { ": " + $0 } ?? "") (n = \(run.ood.count), "
+                    + "mean confidence \(String(format: "%.3f", meanConfidence)))"))
             }
             let width = 0.9 / Double(bins * groups.count)
             let parts = groups.enumerated().map { g, group in
@@ -229,6 +231,43 @@ public struct Plotter: Sendable {
             gp += "plot '\(name).dat' index \(d) using 1:3:2 with boxes lc rgb '#7fb8e0' title 'accuracy', \\\n"
             gp += "     '' index \(d) using 1:4 with points pt 7 ps 1 lc rgb '#d95f02' title 'mean confidence', \\\n"
             gp += "     x with lines dt 2 lc rgb '#555555' title 'perfect calibration'\n"
+        }
+        gp += "unset multiplot\n"
+        return try draw(name: name, data: data, script: gp)
+    }
+
+    /// `shift.png`: accuracy, NLL and ECE of each run's predictive against the shift (e.g. the rotation angle in
+    /// degrees), one panel per metric and one line per run (the protocol of Ovadia et al. 2019, fig. 1).
+    public func shift(_ curves: [ShiftCurve], xLabel: String = "rotation (degrees)",
+                      name: String = "shift") throws(LangevinError) -> PlotOutcome {
+        guard (1 ... 6).contains(curves.count), curves.allSatisfy({ !$0.points.isEmpty }) else {
+            throw LangevinError(.invalidParameter, "shift plot: 1 to 6 curves, each with points")
+        }
+        var data = "# predictive under shift: shift, accuracy, NLL, ECE, Brier\n"
+        for (c, curve) in curves.enumerated() {
+            data += "# block \(c): \(curve.label)\n"
+            for p in curve.points {
+                data += "\(number(p.angle)) \(number(p.accuracy)) \(number(p.nll)) \(number(p.ece)) \(number(p.brier))\n"
+            }
+            data += "\n\n"
+        }
+        let colours = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"]
+        var gp = preamble(name: name, width: 1350, height: 450)
+        gp += """
+        set multiplot layout 1,3 title 'Predictive under dataset shift'
+        set xlabel \(quote(xLabel))
+        set key below height 1.5
+        set grid
+
+        """
+        for (column, metric) in [(2, "accuracy"), (3, "NLL"), (4, "ECE")] {
+            gp += "set title \(quote(metric))\nset ylabel \(quote(metric))\n"
+            gp += metric == "accuracy" ? "set yrange [0:1]\n" : "set yrange [0:*]\n"
+            let parts = curves.enumerated().map { c, curve in
+                "'\(name).dat' index \(c) using 1:\(column) with linespoints pt 7 ps 0.8 lw 2 "
+                    + "lc rgb '\(colours[c])' title \(quote(curve.label))"
+            }
+            gp += "plot " + parts.joined(separator: ", \\\n     ") + "\n"
         }
         gp += "unset multiplot\n"
         return try draw(name: name, data: data, script: gp)

@@ -27,7 +27,7 @@ struct Train: ParsableCommand {
     @Option(help: "Epochs (default: sampler- and model-dependent).") var epochs: Int?
     @Option(name: .customLong("batch-size"), help: "Minibatch size B.") var batchSize: Int = 100
     @Option(name: .customLong("step-size"), help: ArgumentHelp("Step h (see above).", valueName: "H")) var stepSize: Double?
-    @Option(help: ArgumentHelp("constant, polynomial[:b,gamma], cyclical[:cycles[,exploration]] or cosine (default: cosine for sgd on 60k-image data sets, else constant).", valueName: "SCHEDULE"))
+    @Option(help: ArgumentHelp("constant, polynomial[:b,gamma], cyclical[:cycles[,exploration]] or cosine (default: cosine for sgd on 60k-image data sets, cyclical:4,0.5 for sgld with the MLP on small data, else constant).", valueName: "SCHEDULE"))
     var schedule: String?
     @Option(name: .customLong("prior-precision"), help: ArgumentHelp("lambda of the Gaussian prior.", valueName: "L"))
     var priorPrecision: Double = 1
@@ -54,13 +54,19 @@ struct Train: ParsableCommand {
     @Flag(name: .customLong("save-weights"),
           help: "Append each kept sample's weights to DIR/weights.f32 (Float32 rows of all parameters).")
     var saveWeights = false
-    @Option(help: ArgumentHelp("An earlier run's folder to plot beside this one (e.g. SGD).", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Earlier runs' folders (up to 3, comma-separated) to plot beside this one (e.g. SGD and an SGD ensemble): confidence, reliability and, with --shift, shift figures.", valueName: "DIR[,DIR...]"))
     var compare: String?
 
     func validate() throws {
         if let n = checkpointEvery, n < 1 { throw ValidationError("--checkpoint-every must be ≥ 1, got \(n)") }
         if let e = epochs, e < 1 { throw ValidationError("--epochs must be ≥ 1, got \(e)") }
         if chains < 1 || chains > 1024 { throw ValidationError("--chains must be in 1...1024, got \(chains)") }
+        if let compare, splitList(compare).count > 3 {
+            throw ValidationError("--compare takes at most 3 earlier runs (the figures hold 4 panels), got \(splitList(compare).count)")
+        }
+        if let shift, !["rotation", "rotate"].contains(shift.lowercased()) {
+            throw ValidationError("unknown --shift '\(shift)': use rotation")
+        }
     }
 
     func run() throws {
@@ -214,18 +220,41 @@ struct Train: ParsableCommand {
     }
 
     /// The built-in synthetic OOD sets made from the test set (nil: not a synthetic set's name).
+    ///
+    /// - `uniform-noise`: as many images as the test set, pixels i.i.d. U[0, 1) from GSL taus2 seeded by
+    ///   `GSLRandom.streamSeed(seed: --seed, stream: 1_000_003)` (the same set for the same seed, never one of the
+    ///   chains' streams);
+    /// - `negated`: the test set with every pixel x replaced by 1 − x.
     func syntheticOODSet(_ name: String, test: Dataset) throws(LangevinError) -> EvaluationSet? {
-        nil
+        switch name.lowercased() {
+        case "uniform-noise", "noise":
+            var random = GSLRandom(algorithm: .taus2, seed: GSLRandom.streamSeed(seed: seed, stream: 1_000_003))
+            return EvaluationSet(name: "uniform-noise", dataset: try test.uniformNoise(count: test.count, random: &random))
+        case "negated", "test-negated":
+            return EvaluationSet(name: "negated", dataset: test.negated())
+        default:
+            return nil
+        }
     }
+
+    /// The angles of `--shift rotation`: 0°, 15°, …, 180° (Ovadia et al. 2019).
+    static let rotationAngles: [Double] = stride(from: 0, through: 180, by: 15).map(Double.init)
 
     /// The shifted test sets of --shift, or nil.
     func loadShift(test: Dataset) throws(LangevinError) -> ShiftedTestSets? {
         guard let shift else { return nil }
-        throw LangevinError(.unknownName, "unknown --shift '\(shift)': use rotation")
+        switch shift.lowercased() {
+        case "rotation", "rotate":
+            var sets: [Dataset] = []
+            for angle in Self.rotationAngles { sets.append(try test.rotated(byDegrees: angle)) }
+            return ShiftedTestSets(transform: "rotation", values: Self.rotationAngles, sets: sets)
+        default:
+            throw LangevinError(.unknownName, "unknown --shift '\(shift)': use rotation")
+        }
     }
 
     func writeReport(_ o: TrainingOutcome, config: TrainingConfiguration, train: Dataset, test: Dataset,
-                     seconds: Double, comparisons: [(ConfidenceSummary, ReliabilityDiagram?)],
+                     seconds: Double, comparisons: [(ConfidenceSummary, ReliabilityDiagram?, ShiftCurve?)],
                      shiftTransform: String?) throws(LangevinError) {
         let settings = RunSettings(
             sampler: config.sampler.rawValue, model: config.model.description, data: config.data,
@@ -251,9 +280,11 @@ struct Train: ParsableCommand {
         let plotter = Plotter(directory: output)
         var runs = [o.confidence]
         var diagrams = [ReliabilityDiagram(label: o.confidence.label, bins: o.posterior.reliability)]
-        for (other, diagram) in comparisons.reversed() {
+        var shiftCurves = report.shift.map { [ShiftCurve(label: o.confidence.label, points: $0.points)] } ?? []
+        for (other, diagram, shiftCurve) in comparisons.reversed() {
             runs.insert(other, at: 0)
             if let diagram { diagrams.insert(diagram, at: 0) }
+            if let shiftCurve, !shiftCurves.isEmpty { shiftCurves.insert(shiftCurve, at: 0) }
         }
         // A figure that cannot be drawn (e.g. no finished epoch before a divergence) is a warning, never a lost report.
         var plots: [String] = []
@@ -262,7 +293,7 @@ struct Train: ParsableCommand {
             ("training loss", { () throws(LangevinError) in try plotter.trainingLoss([o.curve]) }),
             ("weights", { () throws(LangevinError) in try plotter.weights(o.weightTraces) }),
             ("reliability", { () throws(LangevinError) in try plotter.reliability(diagrams) }),
-        ]
+        ] + (shiftCurves.isEmpty ? [] : [("shift", { () throws(LangevinError) in try plotter.shift(shiftCurves) })])
         for (name, draw) in figures {
             do {
                 switch try draw() {

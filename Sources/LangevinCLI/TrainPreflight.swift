@@ -19,7 +19,8 @@ enum TrainPreflight {
 
     /// The earlier run named by `--compare`: its confidence summary (required) and its report's reliability bins
     /// (when it has a report). Read now, so a bad folder is refused before training rather than after.
-    static func loadComparison(_ folder: String) throws(LangevinError) -> (ConfidenceSummary, ReliabilityDiagram?) {
+    static func loadComparison(_ folder: String) throws(LangevinError)
+        -> (ConfidenceSummary, ReliabilityDiagram?, ShiftCurve?) {
         guard fileKind(atPath: folder) == .directory
             || (fileKind(atPath: folder) == .symbolicLink && fileKindFollowing(folder) == .directory) else {
             throw LangevinError(.io, "--compare '\(folder)' is not a folder of an earlier run")
@@ -31,10 +32,11 @@ enum TrainPreflight {
             throw LangevinError(error.code, "--compare '\(folder)': \(error.message)")
         }
         let reportPath = folder + "/" + ReportWriter.jsonFileName
-        guard fileKind(atPath: reportPath) != .missing else { return (summary, nil) }
+        guard fileKind(atPath: reportPath) != .missing else { return (summary, nil, nil) }
         do {
             let report = try ReportWriter.read(reportPath)
-            return (summary, ReliabilityDiagram(label: summary.label, bins: report.reliability))
+            return (summary, ReliabilityDiagram(label: summary.label, bins: report.reliability),
+                    report.shift.map { ShiftCurve(label: summary.label, points: $0.points) })
         } catch {
             throw LangevinError(error.code, "--compare '\(folder)': \(error.message)")
         }

@@ -105,12 +105,13 @@ extension TrainingOutcome {
             perChain = try chains.map { c throws(LangevinError) in
                 let m = try ClassificationMetrics(probabilities: c.predictive.test.meanProbabilities(),
                                                   labels: data.test.labels, classes: classes)
-                let auroc = try c.predictive.ood.first.map { o throws(LangevinError) in
-                    try OODDetection(dataset: "", inDistribution: c.predictive.test, outOfDistribution: o).aurocEntropy
-                } ?? .nan
+                let detection = try c.predictive.ood.first.map { o throws(LangevinError) in
+                    try OODDetection(dataset: "", inDistribution: c.predictive.test, outOfDistribution: o)
+                }
                 return PerChainSummary(chain: c.chain + 1, testAccuracy: m.accuracy, testNLL: m.nll, testECE: m.ece,
                                     testBrier: m.brier, samplesAveraged: c.predictive.test.samplesAveraged,
-                                    aurocEntropy: auroc, diverged: c.diverged)
+                                    aurocEntropy: detection?.aurocEntropy ?? .nan,
+                                    meanOODConfidence: detection?.meanConfidence ?? .nan, diverged: c.diverged)
             }
             chainDiagnostics = try ChainDiagnostics(chains: chains, classes: classes)
         } else {

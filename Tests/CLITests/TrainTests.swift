@@ -52,6 +52,45 @@ struct TrainTests {
         }
     }
 
+    @Test("--chains 2 with two synthetic OOD sets and --shift rotation: report keys, per-chain files, diagnostics")
+    func chainsOODListAndShift() throws {
+        let dir = CLI.temporaryDirectory("train-chains")
+        try writeSyntheticDigits(dir + "/digits.csv", perClass: 20)
+        let r = try CLI.run(["train", "--data", dir + "/digits.csv", "--model", "mlp:16", "--sampler", "sgld",
+                             "--epochs", "4", "--batch-size", "20", "--warm-start-epochs", "1", "--burn-in-epochs", "2",
+                             "--chains", "2", "--ood", "negated,uniform-noise", "--shift", "rotation",
+                             "--save-weights", "--seed", "3", "--output", dir + "/run"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/run/report.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(json["chains"] as? Int == 2)
+        let sets = try #require(json["ood_sets"] as? [[String: Any]])
+        #expect(sets.compactMap { $0["dataset"] as? String } == ["negated", "uniform-noise"])
+        #expect((json["ood"] as? [String: Any])?["dataset"] as? String == "negated")
+        for set in sets {
+            let c = try #require(set["mean_confidence"] as? Double)
+            #expect(c > 0 && c <= 1)
+        }
+        let shift = try #require(json["shift"] as? [String: Any])
+        #expect(shift["transform"] as? String == "rotation")
+        let points = try #require(shift["points"] as? [[String: Any]])
+        #expect(points.compactMap { $0["angle"] as? Double } == stride(from: 0, through: 180, by: 15).map(Double.init))
+        for p in points { for key in ["accuracy", "nll", "ece", "brier"] { #expect(p[key] is Double, "\(key)") } }
+        // The 0° point is the test set itself: the same accuracy as the report's.
+        #expect(abs((points[0]["accuracy"] as? Double ?? -1) - (json["test_accuracy"] as? Double ?? -2)) < 1e-3)
+        let perChain = try #require(json["per_chain"] as? [[String: Any]])
+        #expect(perChain.count == 2)
+        let diagnostics = try #require(json["chain_diagnostics"] as? [String: Any])
+        let functionals = try #require(diagnostics["functionals"] as? [[String: Any]])
+        #expect(functionals.contains { $0["name"] as? String == "sample_test_nll" && $0["r_hat"] is Double })
+        for file in ["weights.f32", "weights-chain-2.f32"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/run/" + file), "missing \(file)")
+        }
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/gnuplot") {
+            #expect(FileManager.default.fileExists(atPath: dir + "/run/shift.png"), "missing shift.png")
+        }
+    }
+
     @Test("Bad training input gets a clear error", arguments: [
         (["--data", "/nonexistent.csv", "--sampler", "sgld"], "nonexistent"),
         (["--data", "mnist-5k", "--data-root", "/nonexistent", "--sampler", "sgld"], "make data"),
@@ -63,6 +102,10 @@ struct TrainTests {
         (["--data", "DIGITS", "--sampler", "sghmc", "--batch-size", "10", "--momentum", "0"], "momentum"),
         (["--data", "DIGITS", "--sampler", "sgld", "--batch-size", "10", "--temperature=-1"], "temperature"),
         (["--data", "DIGITS", "--sampler", "sgld", "--batch-size", "10", "--epochs", "0"], "epochs"),
+        (["--data", "DIGITS", "--sampler", "sgld", "--batch-size", "10", "--shift", "blur"], "unknown --shift"),
+        (["--data", "DIGITS", "--sampler", "sgld", "--batch-size", "10", "--chains", "0"], "--chains"),
+        (["--data", "DIGITS", "--sampler", "sgld", "--batch-size", "10", "--ood", "negated,negated"], "twice"),
+        (["--data", "DIGITS", "--sampler", "sgld", "--batch-size", "10", "--ood", "none,negated"], "none alone"),
     ])
     func badInput(_ args: [String], _ fragment: String) throws {
         let dir = CLI.temporaryDirectory("train-bad")

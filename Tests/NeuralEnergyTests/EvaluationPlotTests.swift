@@ -38,6 +38,10 @@ import Testing
         let plotter = Plotter(directory: dir.path)
         try Self.expectPNG(plotter.confidence(Self.runs()))
         try Self.expectPNG(plotter.confidence([Self.runs()[1]], name: "confidence-one"))
+        // The OOD group's key names its mean confidence (max probability), the talk's number.
+        let sgldOOD = Self.runs()[1].ood
+        let meanText = String(format: "mean confidence %.3f", sgldOOD.reduce(0, +) / Double(sgldOOD.count))
+        #expect(try String(contentsOfFile: dir.path + "/confidence.gp", encoding: .utf8).contains(meanText))
 
         let sgd = TrainingCurve(label: "SGD", points: (1 ... 30).map { e in
             let x = Double(e)
@@ -79,8 +83,17 @@ import Testing
         try Self.expectPNG(plotter.reliability([diagram(runs[0]), diagram(runs[1])]))
         try Self.expectPNG(plotter.reliability([ReliabilityDiagram(label: "tiny", bins: few.reliability)],
                                                name: "reliability-one"))
+        let curves = ["SGD ensemble ×5", "SGLD ×5 chains"].enumerated().map { k, label in
+            ShiftCurve(label: label, points: stride(from: 0.0, through: 180, by: 15).map { a in
+                ShiftPoint(angle: a, accuracy: 0.95 - 0.8 * sin(a * .pi / 360), nll: 0.2 + (5 - Double(k)) * a / 180,
+                           ece: 0.02 + (0.6 - 0.1 * Double(k)) * a / 180, brier: 0.07 + a / 200)
+            })
+        }
+        try Self.expectPNG(plotter.shift(curves))
+        let shiftData = try String(contentsOfFile: dir.path + "/shift.dat", encoding: .utf8)
+        #expect(shiftData.contains("# block 1: SGLD ×5 chains") && shiftData.contains("\n180.0 "))
         let files = try dir.contents()
-        for name in ["confidence", "training-loss", "weights", "reliability"] {
+        for name in ["confidence", "training-loss", "weights", "reliability", "shift"] {
             #expect(files.contains(name + ".png") && files.contains(name + ".dat") && files.contains(name + ".gp"))
         }
     }
@@ -98,6 +111,8 @@ import Testing
     @Test func invalidPlotInputsThrow() {
         let plotter = Plotter(directory: FileManager.default.temporaryDirectory.path + "/unused", gnuplot: "/none")
         expectEvaluationError(.invalidParameter) { _ = try plotter.confidence([]) }
+        expectEvaluationError(.invalidParameter) { _ = try plotter.shift([]) }
+        expectEvaluationError(.invalidParameter) { _ = try plotter.shift([ShiftCurve(label: "a", points: [])]) }
         expectEvaluationError(.invalidParameter) { _ = try plotter.trainingLoss([TrainingCurve(label: "a", points: [])]) }
         expectEvaluationError(.invalidParameter) { _ = try WeightStatistics(x: 0, weights: [Float]()) }
     }
