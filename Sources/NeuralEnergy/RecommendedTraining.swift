@@ -108,7 +108,11 @@ extension TrainingConfiguration {
         guard h.isFinite, h > 0 else {
             throw .invalidParameter("the step size η must be > 0, got \(h)", parameter: "stepSize")
         }
-        let stepsPerEpoch = trainSize / max(batchSize, 1)
+        guard batchSize >= 1, batchSize <= trainSize else {
+            throw .invalidParameter("the batch size must be in 1...\(trainSize) (the training set size), got \(batchSize)",
+                                    parameter: "batchSize")
+        }
+        let stepsPerEpoch = trainSize / batchSize
         let (total, overflow) = e.multipliedReportingOverflow(by: stepsPerEpoch)
         guard !overflow else {
             throw .invalidParameter("\(e) epochs of \(stepsPerEpoch) steps overflow the step counter", parameter: "epochs")

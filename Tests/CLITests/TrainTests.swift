@@ -58,7 +58,7 @@ struct TrainTests {
         try writeSyntheticDigits(dir + "/digits.csv", perClass: 20)
         let r = try CLI.run(["train", "--data", dir + "/digits.csv", "--model", "mlp:16", "--sampler", "sgld",
                              "--epochs", "4", "--batch-size", "20", "--warm-start-epochs", "1", "--burn-in-epochs", "2",
-                             "--chains", "2", "--ood", "negated,uniform-noise", "--shift", "rotation",
+                             "--thin", "1", "--chains", "2", "--ood", "negated,uniform-noise", "--shift", "rotation",
                              "--save-weights", "--seed", "3", "--output", dir + "/run"])
         #expect(r.status == 0, "\(r.stderr)")
         let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/run/report.json"))
