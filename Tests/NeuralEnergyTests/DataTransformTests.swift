@@ -57,7 +57,7 @@ struct DataTransformTests {
         return 0.5 * atan2(2 * sxy, sxx - syy) * 180 / Double.pi
     }
 
-    @Test("A horizontal bar rotated by θ has its principal axis at θ (counter-clockwise), its mass kept",
+    @Test("A horizontal bar rotated by θ has its principal axis at θ (counter-clockwise), values kept in [0, 1]",
           arguments: [15.0, 30.0, 45.0, 60.0, -30.0])
     func barTurnsByTheAngle(_ degrees: Double) throws {
         var pixels = [Float](repeating: 0, count: 784)
@@ -65,13 +65,28 @@ struct DataTransformTests {
         let d = try Dataset(name: "bar", images: pixels, labels: [0])
         let r = try d.rotated(byDegrees: degrees)
         #expect(abs(Self.principalAngle(r.image(0))) < 90)
-        // Bilinear interpolation of a 2-pixel-wide bar: the axis within 1°, the mass within 2 % (nothing leaves
-        // the frame).
+        // Bilinear interpolation of a 2-pixel-wide bar: the axis within 1°. (Its mass is not a fair check: sampling
+        // a sharp-edged bar on the rotated grid aliases by a few per cent at 45°; the smooth blob below checks it.)
         #expect(abs(Self.principalAngle(r.image(0)) - degrees) < 1, "\(Self.principalAngle(r.image(0)))")
-        let massIn: Float = pixels.reduce(0, +)
-        let massOut: Float = r.images.reduce(0, +)
-        #expect(abs(massOut / massIn - 1) < 0.02)
         #expect(r.images.allSatisfy { $0 >= 0 && $0 <= 1 })
+    }
+
+    @Test("A smooth elongated blob keeps its mass (0.5 %) and turns its axis by θ (0.5°) under rotation",
+          arguments: [15.0, 45.0, 75.0, -60.0])
+    func smoothBlobKeepsItsMass(_ degrees: Double) throws {
+        // exp(−x²/2σx² − y²/2σy²), σx = 5, σy = 2 pixels, centred: smooth on the pixel scale, so the sum over the
+        // rotated grid equals the integral of its bilinear interpolant to far better than 0.5 %, and nothing of it
+        // reaches the frame (its value at the border is below e^−9).
+        var pixels = [Float](repeating: 0, count: 784)
+        for k in 0 ..< 784 {
+            let x = Double(k % 28) - 13.5, y = 13.5 - Double(k / 28)
+            pixels[k] = Float(exp(-x * x / 50 - y * y / 8))
+        }
+        let d = try Dataset(name: "blob", images: pixels, labels: [0])
+        let r = try d.rotated(byDegrees: degrees)
+        let massIn = pixels.reduce(0, +), massOut = r.images.reduce(0, +)
+        #expect(abs(massOut / massIn - 1) < 0.005, "mass ratio \(massOut / massIn)")
+        #expect(abs(Self.principalAngle(r.image(0)) - degrees) < 0.5, "\(Self.principalAngle(r.image(0)))")
     }
 
     @Test("Rotation refuses a non-finite angle")
