@@ -7,6 +7,9 @@ import Testing
 
 /// A sample run long enough (about a second) to be caught in the act.
 let longSample = ["sample", "--potential", "double-well", "--steps", "20000000", "--thin", "20000", "--chains", "1"]
+/// A run that cannot end on its own before a test has signalled it or filled its disk (≈ 10 s here, five times the run that must finish; far
+/// longer on a loaded machine), so no test depends on how fast the machine is.
+let killableSample = ["sample", "--potential", "double-well", "--steps", "100000000", "--thin", "100000", "--chains", "1"]
 let shortSample = ["sample", "--potential", "double-well", "--steps", "2000", "--chains", "2"]
 
 @Suite("Reliability", .serialized)
@@ -69,7 +72,7 @@ struct ReliabilityTests {
         let dir = Langevin.folder("concurrent")
         let path = dir + "/c.csv"
         let first = try Langevin.start(longSample + ["--output", path])
-        #expect(Langevin.wait(seconds: 10) { FileManager.default.fileExists(atPath: dir + "/.c.csv.lock") })
+        #expect(Langevin.wait(seconds: 60) { FileManager.default.fileExists(atPath: dir + "/.c.csv.lock") })
         let second = try Langevin.run(shortSample + ["--output", path])
         first.waitUntilExit()
         #expect(second.status == 2 && second.stderr.contains("another process is writing it"), "\(second.stderr)")
@@ -85,8 +88,8 @@ struct ReliabilityTests {
         let path = dir + "/s.csv"
         for signal in [SIGTERM, SIGINT] {
             try "complete\n".write(toFile: path, atomically: true, encoding: .utf8)
-            let pid = try Langevin.spawnWithDefaultSignals(longSample + ["--output", path])
-            #expect(Langevin.wait(seconds: 10) { leftovers(dir).contains { $0.contains(".tmp-") } })
+            let pid = try Langevin.spawnWithDefaultSignals(killableSample + ["--output", path])
+            #expect(Langevin.wait(seconds: 60) { leftovers(dir).contains { $0.contains(".tmp-") } })
             kill(pid, signal)
             let status = Langevin.waitStatus(pid)
             #expect(!status.exited && status.code == signal, "\(status)")
@@ -115,8 +118,8 @@ struct ReliabilityTests {
         #expect(read(path) == "complete\n")
 
         // The estimate fits, then something else fills the disk while the chains run.
-        let p = try Langevin.start(longSample + ["--output", path])
-        #expect(Langevin.wait(seconds: 10) { leftovers(dir).contains { $0.contains(".tmp-") } })
+        let p = try Langevin.start(killableSample + ["--output", path])
+        #expect(Langevin.wait(seconds: 60) { leftovers(dir).contains { $0.contains(".tmp-") } })
         let filler = open(dir + "/filler", O_WRONLY | O_CREAT, 0o644)
         let block = [UInt8](repeating: 1, count: 4096)
         while write(filler, block, block.count) > 0 {}
