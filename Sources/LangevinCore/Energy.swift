@@ -22,6 +22,13 @@ public protocol GradientEstimator {
     /// so is ∇U ∼ |x|ᵏ⁻¹). The integrators then skip the gradient's finiteness check; the default is false.
     var gradientIsFiniteWhereEnergyIs: Bool { get }
 
+    /// Σᵢ gᵢ·0 over `gradient`, a gradient this estimator has just written: exactly 0 when every entry is finite, NaN
+    /// otherwise (x·0 is NaN exactly when x is ±∞ or NaN). The integrators' finiteness check of every new gradient
+    /// calls it. The default is one pass on the calling thread; an estimator over a large parameter vector (a
+    /// network) may split the pass over its own threads — any split gives the same answer, since only zeros and
+    /// NaNs are summed.
+    func gradientFinitenessCheck(_ gradient: UnsafeBufferPointer<Scalar>) -> Scalar
+
     /// Writes ∇U(x) (or an estimate of it) into `gradient` and returns U(x) (or an estimate; NaN when unknown).
     ///
     /// - Precondition: `x.count == dimension`, `gradient.count == dimension`.
@@ -50,6 +57,20 @@ extension Energy {
 
 extension GradientEstimator {
     @inlinable public var gradientIsFiniteWhereEnergyIs: Bool { false }
+
+    @inlinable public func gradientFinitenessCheck(_ gradient: UnsafeBufferPointer<Scalar>) -> Scalar {
+        var acc: Scalar = 0
+        for v in gradient { acc += v * 0 }
+        return acc
+    }
+
+    /// The finiteness check of the trial gradient `state` holds, for ``LangevinState/commitTrial(energy:exact:momentum:positionCheck:gradientImpliedFinite:gradientCheck:)``:
+    /// nil when a finite energy implies a finite gradient (nothing to check), else ``gradientFinitenessCheck(_:)``.
+    @inlinable @inline(__always)
+    func trialGradientCheck(_ state: LangevinState<Scalar>) -> Scalar? {
+        if gradientIsFiniteWhereEnergyIs && isExact { return nil }
+        return gradientFinitenessCheck(UnsafeBufferPointer(start: state.trialG, count: state.dimension))
+    }
 }
 
 extension Energy {

@@ -150,7 +150,8 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
         let u = field.energyAndGradient(at: UnsafeBufferPointer(start: state.trialX, count: n),
                                         gradient: UnsafeMutableBufferPointer(start: state.trialG, count: n))
         try state.commitTrial(energy: u, exact: field.isExact, momentum: false, positionCheck: check,
-                              gradientImpliedFinite: field.gradientIsFiniteWhereEnergyIs)
+                              gradientImpliedFinite: field.gradientIsFiniteWhereEnergyIs,
+                              gradientCheck: field.trialGradientCheck(state))
         return StepInfo(energy: u, gradientEvaluations: 1)
     }
 }

@@ -94,7 +94,8 @@ public struct PreconditionedEulerMaruyama: LangevinIntegrator, Sendable {
         }
         let u = field.energyAndGradient(at: UnsafeBufferPointer(start: y, count: n),
                                         gradient: UnsafeMutableBufferPointer(start: state.trialG, count: n))
-        try state.commitTrial(energy: u, exact: field.isExact, momentum: false, positionCheck: check)
+        try state.commitTrial(energy: u, exact: field.isExact, momentum: false, positionCheck: check,
+                              gradientCheck: field.trialGradientCheck(state))
         return StepInfo(energy: u, gradientEvaluations: 1)
     }
 }

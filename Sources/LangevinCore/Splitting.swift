@@ -137,7 +137,8 @@ public struct SplittingIntegrator: LangevinIntegrator, Sendable {
             evaluations += 1
         }
         try state.commitTrial(energy: u, exact: field.isExact, momentum: true,
-                              gradientImpliedFinite: field.gradientIsFiniteWhereEnergyIs)
+                              gradientImpliedFinite: field.gradientIsFiniteWhereEnergyIs,
+                              gradientCheck: field.trialGradientCheck(state))
         return StepInfo(energy: u, gradientEvaluations: evaluations)
     }
 }

@@ -151,18 +151,24 @@ public struct LangevinState<Scalar: BinaryFloatingPoint & Sendable>: @unchecked 
     ///
     /// `positionCheck` is Σ yᵢ·0 accumulated by the caller while it wrote the trial position (0 exactly when every yᵢ
     /// is finite; pass nil to have it computed here). The fast path adds the gradient's and the energy's x·0 terms and
-    /// tests one number; only a failure looks for the culprit.
+    /// tests one number; only a failure looks for the culprit. `gradientCheck`, when given, is Σ gᵢ·0 over the trial
+    /// gradient computed by the caller (the gradient pass is then skipped here).
     @inlinable @inline(__always)
     mutating func commitTrial(energy u: Double, exact: Bool, momentum: Bool, positionCheck: Scalar? = nil,
-                              gradientImpliedFinite: Bool = false)
+                              gradientImpliedFinite: Bool = false, gradientCheck: Scalar? = nil)
         throws(DivergenceError<Scalar>)
     {
         let d = dimension
         var acc: Scalar = positionCheck ?? 0
         if positionCheck == nil { for i in 0..<d { acc += trialX[i] * 0 } }
         if momentum { for i in 0..<d { acc += trialP[i] * 0 } }
-        // A finite energy at a finite position implies a finite gradient for some energies (they say so).
-        if !(gradientImpliedFinite && exact) { for i in 0..<d { acc += trialG[i] * 0 } }
+        // A finite energy at a finite position implies a finite gradient for some energies (they say so); an
+        // estimator may have computed Σ gᵢ·0 itself (``GradientEstimator/gradientFinitenessCheck(_:)``).
+        if let gradientCheck {
+            acc += gradientCheck
+        } else if !(gradientImpliedFinite && exact) {
+            for i in 0..<d { acc += trialG[i] * 0 }
+        }
         let energyOK = exact ? u * 0 == 0 : !u.isInfinite
         guard acc == 0, energyOK else {
             let quantity = nonFiniteTrialQuantity(energy: u, exact: exact, momentum: momentum)

@@ -27,15 +27,84 @@ public enum GaussianPrior: Hashable, Sendable {
 }
 
 /// Writes g = Λw (Λ the prior's diagonal precision) and returns ½ wᵀΛw.
-func applyPrior(_ blocks: [(range: Range<Int>, lambda: Float)], w: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>)
-    -> Double
+///
+/// With `parts` > 1, blocks of at least ``PassScratch/parallelThreshold`` entries are split over the networks'
+/// worker pool in whole chunks of ``PassScratch/chunk`` entries; each chunk's Σw² is kept and the sums are added in
+/// chunk order, exactly as ``scaleAndSumSquares(_:into:count:lambda:)`` adds them, so the result is bit-identical
+/// whatever `parts` is.
+func applyPrior(_ blocks: [(range: Range<Int>, lambda: Float)], w: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>,
+                parts: Int = 1, scratch: PassScratch? = nil) -> Double
 {
     var u = 0.0
     for (range, lambda) in blocks {
-        let s = scaleAndSumSquares(w + range.lowerBound, into: g + range.lowerBound, count: range.count, lambda: lambda)
+        let wb = w + range.lowerBound, gb = g + range.lowerBound, n = range.count
+        let s: Double
+        if parts > 1, n >= PassScratch.parallelThreshold, let scratch,
+           (n / PassScratch.chunk) + 1 <= scratch.capacity {
+            let vectorEnd = n - n % 16
+            let chunks = (vectorEnd + PassScratch.chunk - 1) / PassScratch.chunk
+            let sums = scratch.sums
+            runOnNetworkWorkers(parts) { t in
+                for c in partRange(t, of: parts, total: chunks) {
+                    let lo = c * PassScratch.chunk, hi = min(vectorEnd, lo + PassScratch.chunk)
+                    sums[c] = scaleAndSumSquares(wb + lo, into: gb + lo, count: hi - lo, lambda: lambda)
+                }
+            }
+            var total = 0.0
+            for c in 0..<chunks { total += sums[c] }
+            for i in vectorEnd..<n {
+                let v = wb[i]
+                total += Double(v) * Double(v)
+                gb[i] = lambda * v
+            }
+            s = total
+        } else {
+            s = scaleAndSumSquares(wb, into: gb, count: n, lambda: lambda)
+        }
         u += 0.5 * Double(lambda) * s
     }
     return u
+}
+
+/// Σ gᵢ·0 over `count` floats (0 exactly when all are finite), 16 lanes at a time.
+func finitenessSum(_ g: UnsafePointer<Float>, count: Int) -> Float {
+    typealias V = SIMD16<Float>
+    var acc = V(repeating: 0)
+    var i = 0
+    let raw = UnsafeRawPointer(g)
+    while i + 16 <= count {
+        acc += raw.loadUnaligned(fromByteOffset: i * 4, as: V.self) * 0
+        i += 16
+    }
+    var c = acc.sum()
+    while i < count { c += g[i] * 0; i += 1 }
+    return c
+}
+
+/// Scratch space for the passes over the parameter vector that run on the worker pool (one per energy; copies of an
+/// energy share it, as they share the network).
+final class PassScratch: @unchecked Sendable {
+    // Safety: written only inside one fork–join of the energy that owns it, each part at its own indices.
+    /// Entries per chunk (the Float partial sums of ``scaleAndSumSquares(_:into:count:lambda:)`` stay accurate).
+    static let chunk = 4096
+    /// Passes shorter than this stay on the calling thread (a fork–join costs a few microseconds).
+    static let parallelThreshold = 1 << 16
+    let capacity: Int
+    let sums: UnsafeMutablePointer<Double>
+    let flags: UnsafeMutablePointer<Float>
+
+    init(parameterCount: Int) {
+        capacity = parameterCount / PassScratch.chunk + 2
+        sums = .allocate(capacity: capacity)
+        sums.initialize(repeating: 0, count: capacity)
+        flags = .allocate(capacity: 64)
+        flags.initialize(repeating: 0, count: 64)
+    }
+
+    deinit {
+        sums.deallocate()
+        flags.deallocate()
+    }
 }
 
 /// The exact posterior energy over the whole training set,
@@ -153,6 +222,9 @@ public struct MinibatchEnergy<Net: Network>: GradientEstimator {
     var batchLabels: [Int32]
     let blocks: [(range: Range<Int>, lambda: Float)]
     let hasPrior: Bool
+    /// Parts of the prior pass and of the gradient's finiteness check: the network's worker threads.
+    let passParts: Int
+    let scratch: PassScratch
 
     /// - Parameters:
     ///   - network: the classifier (its `maxBatchSize` need not equal B: larger batches run in chunks).
@@ -175,6 +247,8 @@ public struct MinibatchEnergy<Net: Network>: GradientEstimator {
         batchLabels = [Int32](repeating: 0, count: batchSize)
         blocks = fullData.blocks
         hasPrior = blocks.contains { $0.lambda != 0 }
+        passParts = max(1, min(network.threads, 64))
+        scratch = PassScratch(parameterCount: network.parameterCount)
     }
 
     public var network: Net { fullData.network }
@@ -239,7 +313,8 @@ public struct MinibatchEnergy<Net: Network>: GradientEstimator {
             }
         }
         let scale = Float(exampleCount) / Float(b)
-        let priorEnergy = hasPrior ? applyPrior(blocks, w: x.baseAddress!, g: gradient.baseAddress!) : 0
+        let priorEnergy = hasPrior
+            ? applyPrior(blocks, w: x.baseAddress!, g: gradient.baseAddress!, parts: passParts, scratch: scratch) : 0
         let nll = batchInputs.withUnsafeBufferPointer { xs in
             batchLabels.withUnsafeBufferPointer { ys in
                 fullData.network.lossAndGradient(parameters: x, inputs: xs.baseAddress!, labels: ys.baseAddress!,
@@ -260,6 +335,23 @@ public struct MinibatchEnergy<Net: Network>: GradientEstimator {
             _position.epoch += 1
             _position.batchIndex = 0
         }
+    }
+
+    /// Σ gᵢ·0 over a gradient just written (0 exactly when it is finite), split over the network's worker threads
+    /// for large parameter vectors; the same answer for any split.
+    public func gradientFinitenessCheck(_ gradient: UnsafeBufferPointer<Float>) -> Float {
+        let n = gradient.count, parts = passParts
+        guard parts > 1, n >= PassScratch.parallelThreshold, let g = gradient.baseAddress else {
+            return gradient.baseAddress.map { finitenessSum($0, count: n) } ?? 0
+        }
+        let flags = scratch.flags
+        runOnNetworkWorkers(parts) { t in
+            let r = partRange(t, of: parts, total: n, granule: 16)
+            flags[t] = finitenessSum(g + r.lowerBound, count: r.count)
+        }
+        var c: Float = 0
+        for t in 0..<parts { c += flags[t] }
+        return c
     }
 
     /// The exact full-data energy U(w) (a pass over all N examples; does not move the batch order).

@@ -53,7 +53,9 @@ func accumulateColumnSums(_ dy: UnsafePointer<Float>, rows: Int, columns: Int, i
 }
 
 
-/// y[i] = max(x[i], 0) for i < count (x and y may alias), 16 lanes at a time.
+/// y[i] = max(x[i], 0) for i < count (x and y may alias), 16 lanes at a time: a compare and a blend, `0 if x ≤ 0 else x`, which is
+/// exactly Swift's `max(x, 0)` of the scalar tail (−0 becomes +0, a NaN stays NaN, so a diverging network is caught by the finiteness checks). `pointwiseMax` is not used: it
+/// has IEEE `maximum` semantics, which Swift lowers lane by lane through the stack (5× slower here).
 func reluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
     typealias V = SIMD16<Float>
     let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
@@ -61,7 +63,7 @@ func reluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, co
     var i = 0
     while i + V.scalarCount <= count {
         let v = rx.loadUnaligned(fromByteOffset: i * 4, as: V.self)
-        ry.storeBytes(of: pointwiseMax(v, zero), toByteOffset: i * 4, as: V.self)
+        ry.storeBytes(of: v.replacing(with: zero, where: v .<= zero), toByteOffset: i * 4, as: V.self)
         i += V.scalarCount
     }
     while i < count { y[i] = max(x[i], 0); i += 1 }

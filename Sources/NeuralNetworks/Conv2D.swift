@@ -37,7 +37,11 @@ func im2col(
                     let s = image + (iy * w + x0 + lo) * c
                     let run = (hi - lo) * c
                     let t = d + lo * c
-                    for i in 0..<run { t[i] = s[i] }
+                    if run >= 32 {
+                        t.update(from: s, count: run)   // memmove: full-width vector copies for many channels
+                    } else {
+                        for i in 0..<run { t[i] = s[i] }
+                    }
                     if hi < k { (d + hi * c).update(repeating: 0, count: (k - hi) * c) }
                 }
                 row += rowLength
@@ -99,6 +103,8 @@ final class Conv2DLayer: Layer {
     /// by 10–30%.)
     static let targetColumnFloats = 1 << 20
     static let targetRows = 2400
+    /// 0, 1, …, 15: lane offsets of a 16-channel group.
+    static let laneIndex = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 
     init(input: TensorShape, outputChannels: Int, kernel: Int, padding: Int, fusedReLUPool: Bool,
          maxBatchSize: Int, threads: Int, needsInputGradient: Bool, chunkImages: Int? = nil) {
@@ -182,7 +188,35 @@ final class Conv2DLayer: Layer {
                 for qx in 0..<ow {
                     let o00 = (2 * qy * cw + 2 * qx) * co
                     let o01 = o00 + co, o10 = o00 + rowStride, o11 = o10 + co
-                    for k in 0..<co {
+                    // 16 channels at a time: compares and blends, the same first-maximum-wins order and the same
+                    // max(·, 0) as the scalar tail (a NaN stays NaN), so every output bit is the scalar loop's.
+                    var k = 0
+                    while k + 16 <= co {
+                        let a00 = UnsafeRawPointer(image + o00 + k).loadUnaligned(as: SIMD16<Float>.self)
+                        let a01 = UnsafeRawPointer(image + o01 + k).loadUnaligned(as: SIMD16<Float>.self)
+                        let a10 = UnsafeRawPointer(image + o10 + k).loadUnaligned(as: SIMD16<Float>.self)
+                        let a11 = UnsafeRawPointer(image + o11 + k).loadUnaligned(as: SIMD16<Float>.self)
+                        var best = a00
+                        var at = SIMD16<Int32>(repeating: Int32(truncatingIfNeeded: o00 + k)) &+ Self.laneIndex
+                        var m = a01 .> best
+                        best.replace(with: a01, where: m)
+                        at.replace(with: at &+ Int32(truncatingIfNeeded: o01 - o00), where: m)
+                        m = a10 .> best
+                        best.replace(with: a10, where: m)
+                        at.replace(with: SIMD16<Int32>(repeating: Int32(truncatingIfNeeded: o10 + k)) &+ Self.laneIndex,
+                                   where: m)
+                        m = a11 .> best
+                        best.replace(with: a11, where: m)
+                        at.replace(with: SIMD16<Int32>(repeating: Int32(truncatingIfNeeded: o11 + k)) &+ Self.laneIndex,
+                                   where: m)
+                        let b = UnsafeRawPointer(bias + k).loadUnaligned(as: SIMD16<Float>.self)
+                        var z = best + b
+                        z.replace(with: 0, where: z .<= 0)
+                        UnsafeMutableRawPointer(out + k).storeBytes(of: z, as: SIMD16<Float>.self)
+                        UnsafeMutableRawPointer(arg + k).storeBytes(of: at, as: SIMD16<Int32>.self)
+                        k += 16
+                    }
+                    while k < co {
                         var best = image[o00 + k], at = o00 + k
                         let v01 = image[o01 + k], v10 = image[o10 + k], v11 = image[o11 + k]
                         if v01 > best { best = v01; at = o01 + k }
@@ -190,6 +224,7 @@ final class Conv2DLayer: Layer {
                         if v11 > best { best = v11; at = o11 + k }
                         out[k] = max(best + bias[k], 0)
                         arg[k] = Int32(truncatingIfNeeded: at)
+                        k += 1
                     }
                     out += co
                     arg += co

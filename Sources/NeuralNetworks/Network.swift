@@ -30,6 +30,9 @@ public protocol Network: AnyObject {
     var parameterBlocks: [ParameterBlock] { get }
     /// Number of layers that have parameters (the length of a per-layer prior-precision array).
     var parameterizedLayerCount: Int { get }
+    /// Worker threads an evaluation uses (passes over the parameter vector that belong with an evaluation, such as
+    /// the prior's, may use as many); 1 unless the network says otherwise.
+    var threads: Int { get }
 
     /// A fresh parameter vector drawn from the network's initialisation scheme using `random`.
     func initialParameters<R: RandomSource>(random: inout R) -> [Float]
@@ -56,6 +59,8 @@ public protocol Network: AnyObject {
 }
 
 extension Network {
+    public var threads: Int { 1 }
+
     /// Number of scalars per input example.
     public var inputSize: Int { inputShape.size }
 

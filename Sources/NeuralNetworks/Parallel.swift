@@ -145,7 +145,7 @@ private func monotonicSeconds() -> Double {
 /// The half-open range of part `t` when 0..<total is split into `parts` near-equal contiguous parts, with the
 /// boundaries rounded to multiples of `granule` (so GEMM column blocks stay aligned to the kernel width).
 @inline(__always)
-func partRange(_ t: Int, of parts: Int, total: Int, granule: Int = 1) -> Range<Int> {
+public func partRange(_ t: Int, of parts: Int, total: Int, granule: Int = 1) -> Range<Int> {
     func cut(_ i: Int) -> Int {
         if i >= parts { return total }
         let raw = total * i / parts
