@@ -23,7 +23,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Generators to measure (comma-separated).") var rngs: String = "mt19937,taus2"
     @Option(help: "Chains for W1b (10^4 steps each).") var chains: Int = 1000
     @Flag(help: "Print one JSON line per result instead of a table.") var json = false
-    @Option(help: "Workloads: w1, networks, or all.") var workloads: String = "w1"
+    @Option(help: "Workloads: w1, networks, chains (K network chains side by side against K runs back to back), w2-breakdown, breakdown, or all.") var workloads: String = "w1"
     @Option(help: "Folder with mnist_5k.csv.gz (make data).") var dataRoot: String = "data"
     @Option(help: "A Python with PyTorch: also run the peer scripts in the same run.") var python: String?
     @Option(help: "Folder of the peer scripts (mlp_sgld_torch.py, cnn_sgld_torch.py).") var peers: String = "../shared/bench/peers"
@@ -41,6 +41,7 @@ struct Bench: ParsableCommand {
         if workloads == "networks" || workloads == "all" { try networks() }
         if workloads == "w1" || workloads == "all" { try w1() }
         if workloads == "networks" || workloads == "all" || workloads == "w2-breakdown" { try printW2Breakdown() }
+        if workloads == "networks" || workloads == "all" || workloads == "chains" { try printChains() }
         if workloads == "breakdown" {
             for (name, v) in try w1Breakdown(steps: steps) { print(name.padding(58) + format1(v / 1e6) + " M steps/s") }
             var m = 0.0
@@ -96,6 +97,23 @@ struct Bench: ParsableCommand {
             if !peerRuns.isEmpty {
                 print("  (runs: ours \(oursRuns.map { $0.map { Int($0) } }), PyTorch \(peerRuns.map { Int($0) }))")
             }
+        }
+    }
+
+    /// K = 2 and K = 2·processors W2 chains: side by side against back to back (medians of the repetitions).
+    func printChains() throws {
+        print("Many chains (W2 MLP, MNIST-5k, 10 epochs, whole runs): K chains side by side vs the same K back to back")
+        print("K".padding(6) + "side by side (s)".padding(18) + "back to back (s)".padding(18) + "back to back / side by side")
+        let processors = NetworkThreads.processors
+        for k in Array(Set([2, 2 * processors])).sorted() {
+            var together: [Double] = [], apart: [Double] = []
+            for _ in 0..<max(1, min(reps, 3)) {
+                let (t, a) = try chainsWallSeconds(dataRoot: dataRoot, chains: k)
+                together.append(t)
+                apart.append(a)
+            }
+            let t = median(together), a = median(apart)
+            print("\(k)".padding(6) + format2(t).padding(18) + format2(a).padding(18) + format2(a / t))
         }
     }
 

@@ -73,3 +73,23 @@ func peerSamplesPerSecond(python: String, script: String, arguments: [String]) -
     }
     return nil
 }
+
+/// Many chains at full speed: the wall time of K W2 chains run side by side by ``MultiChainTrainer`` (one thread
+/// each) against the same K chains run one after another, each with all the cores (``Trainer``, as `--chains 1`
+/// runs). Whole runs are timed, evaluation included, with one kept sample per chain so evaluation stays small.
+/// Returns (side by side, back to back) in seconds.
+func chainsWallSeconds(dataRoot: String, chains: Int, epochs: Int = 10) throws -> (together: Double, apart: Double) {
+    let (train, test) = try DataCatalog.resolve(name: "mnist-5k", dataRoot: dataRoot)
+    let data = TrainingData(train: train, test: test)
+    var config = TrainingConfiguration(
+        data: "mnist-5k", model: .mlp(hidden: [400, 400]), sampler: .sgld, epochs: epochs, batchSize: 100,
+        stepSize: 1e-5, schedule: .constant(1e-5), priorPrecision: 1, temperature: 1, burnInEpochs: epochs - 1,
+        warmStartEpochs: 0, warmStartStepSize: 1e-5, thin: 1_000_000, momentum: 0, seed: 1, rng: .taus2, ood: nil)
+    config.noise = .philox
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    _ = try MultiChainTrainer(configuration: config, data: data, chains: chains).run()
+    let t1 = DispatchTime.now().uptimeNanoseconds
+    for k in 0..<chains { _ = try Trainer(configuration: config, data: data, chain: k).run() }
+    let t2 = DispatchTime.now().uptimeNanoseconds
+    return (Double(t1 - t0) * 1e-9, Double(t2 - t1) * 1e-9)
+}
