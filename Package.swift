@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "NeuralEnergy", targets: ["NeuralEnergy"]),
         .library(name: "Platform", targets: ["Platform"]),
         .library(name: "Figures", targets: ["Figures"]),
+        .library(name: "LangevinCommands", targets: ["LangevinCommands"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -63,13 +64,16 @@ let package = Package(
         .target(name: "NeuralEnergy", dependencies: ["LangevinCore", "GSLSupport", "CounterRandom", "Datasets", "Diagnostics",
                                                      "NeuralNetworks", "Evaluation", "CZlib", "Platform",
                                                      .product(name: "RealModule", package: "swift-numerics")]),
-        .executableTarget(
-            name: "LangevinCLI",
+        // The command line (sample, check, train, potentials) as a library: `langevin` runs it in one process,
+        // `langevin-mpi` spreads its chains over MPI ranks through its ChainDistribution hook.
+        .target(
+            name: "LangevinCommands",
             dependencies: [
                 "LangevinCore", "GSLSupport", "Expressions", "Potentials", "Diagnostics", "NeuralEnergy",
                 "Platform", "LinearAlgebra", "CounterRandom",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .executableTarget(name: "LangevinCLI", dependencies: ["LangevinCommands"]),
 
         // Figures: gnuplot-backed PNG figures (Foundation only), for examples and reports.
         .target(name: "Figures", dependencies: ["Platform"]),
@@ -156,5 +160,16 @@ if Context.environment["LANGEVIN_FUZZ"] != nil {
                           path: "Fuzz/png", swiftSettings: harness),
         .executableTarget(name: "fuzz-checkpoint", dependencies: ["NeuralEnergy", "LangevinCore", "CZlib"],
                           path: "Fuzz/checkpoint", swiftSettings: harness),
+    ]
+}
+
+// `langevin-mpi`: the same commands with the chains spread over MPI ranks (Open MPI: Debian libopenmpi-dev,
+// openmpi-bin). Only when LANGEVIN_MPI is set (`make mpi` sets it), so that the package builds and tests without MPI.
+if Context.environment["LANGEVIN_MPI"] != nil {
+    package.products += [.executable(name: "langevin-mpi", targets: ["langevin-mpi"])]
+    package.targets += [
+        .systemLibrary(name: "CMPI", path: "MPI/CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .executableTarget(name: "langevin-mpi", dependencies: ["LangevinCommands", "LangevinCore", "CMPI"], path: "MPI/langevin-mpi"),
     ]
 }

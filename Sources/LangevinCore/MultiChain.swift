@@ -75,16 +75,41 @@ public func sampleChains<I: LangevinIntegrator & Sendable, F: GradientEstimator 
     progressInterval: Int = 0,
     progress: (@Sendable (Int) -> Void)? = nil
 ) throws(LangevinError) -> [ChainSamples] {
-    try schedule.validate()
     guard chains >= 1 else { throw .invalidParameter("the number of chains must be ≥ 1, got \(chains)", parameter: "chains") }
+    return try sampleChains(indices: Array(0..<chains), integrator: integrator, initialPosition: initialPosition,
+                            schedule: schedule, makeField: makeField, makeRandom: makeRandom,
+                            progressInterval: progressInterval, progress: progress)
+}
+
+/// Runs the chains numbered `indices` (a subset of a larger run, e.g. one process's share of it), chain i exactly
+/// as ``sampleChains(chains:integrator:initialPosition:schedule:makeField:makeRandom:progressInterval:progress:)``
+/// runs it: its draws depend only on `makeField(i)`, `makeRandom(i)` and the settings, never on which process or
+/// thread ran it. Results come back in the order of `indices` (empty for no index).
+@inlinable
+public func sampleChains<I: LangevinIntegrator & Sendable, F: GradientEstimator & SendableMetatype,
+                         R: RandomSource & SendableMetatype>(
+    indices: [Int],
+    integrator: I,
+    initialPosition: [F.Scalar],
+    schedule: ChainSchedule,
+    makeField: @Sendable (Int) -> F,
+    makeRandom: @Sendable (Int) -> R,
+    progressInterval: Int = 0,
+    progress: (@Sendable (Int) -> Void)? = nil
+) throws(LangevinError) -> [ChainSamples] {
+    try schedule.validate()
+    guard indices.allSatisfy({ $0 >= 0 }), Set(indices).count == indices.count else {
+        throw .invalidParameter("chain indices must be distinct and ≥ 0, got \(indices)", parameter: "chains")
+    }
     // Fail early (and with the plain message) on a bad initial state.
-    var probe = makeField(0)
+    var probe = makeField(indices.first ?? 0)
     if integrator.requiresExactGradient && !probe.isExact {
         throw .invalidParameter("\(integrator.name) needs the exact energy and gradient, not a stochastic estimate")
     }
     _ = try LangevinState(position: initialPosition, field: &probe)
 
-    let results: [Result<ChainSamples, LangevinError>] = parallelMap(count: chains) { c in
+    let results: [Result<ChainSamples, LangevinError>] = parallelMap(count: indices.count) { j in
+        let c = indices[j]
         var field = makeField(c)
         var random = makeRandom(c)
         var integrator = integrator
@@ -113,4 +138,130 @@ public func sampleChains<I: LangevinIntegrator & Sendable, F: GradientEstimator 
         return .success(samples)
     }
     return try results.map { r throws(LangevinError) in try r.get() }
+}
+
+// MARK: - Moving chains between processes
+
+extension ChainSamples {
+    /// The chain as bytes (little-endian, every `Double` by its IEEE-754 bits), for handing it to another process;
+    /// ``init(serialized:)`` restores it exactly.
+    public func serialized() -> [UInt8] {
+        var w = ByteWriter()
+        w.append(bytes: Array("LGCS1".utf8))
+        w.append(chain); w.append(dimension); w.append(hasMomentum ? 1 : 0)
+        w.append(steps); w.append(values); w.append(acceptance)
+        w.append(summary.stepsTaken); w.append(summary.meanAcceptance); w.append(summary.acceptanceRate)
+        w.append(summary.gradientEvaluations); w.append(summary.kineticTemperature)
+        w.append(divergence)
+        w.append(finalPosition)
+        return w.bytes
+    }
+
+    /// Restores a chain written by ``serialized()``; malformed bytes are an `.invalidData` error.
+    public init(serialized bytes: [UInt8]) throws(LangevinError) {
+        var r = ByteReader(bytes)
+        guard try r.bytes(5) == Array("LGCS1".utf8) else {
+            throw LangevinError(.invalidData, "not a serialized chain (bad header)")
+        }
+        let chain = try r.int(), dimension = try r.int(), momentum = try r.int()
+        guard chain >= 0, dimension >= 0, momentum == 0 || momentum == 1 else {
+            throw LangevinError(.invalidData, "serialized chain: bad chain \(chain), dimension \(dimension) or momentum flag")
+        }
+        self.init(chain: chain, dimension: dimension, hasMomentum: momentum == 1)
+        steps = try r.ints()
+        values = try r.doubles()
+        acceptance = try r.doubles()
+        guard values.count == steps.count * rowWidth, acceptance.isEmpty || acceptance.count == steps.count else {
+            throw LangevinError(.invalidData, "serialized chain \(chain): \(values.count) values for \(steps.count) rows")
+        }
+        summary.stepsTaken = try r.int()
+        summary.meanAcceptance = try r.double()
+        summary.acceptanceRate = try r.double()
+        summary.gradientEvaluations = try r.int()
+        summary.kineticTemperature = try r.double()
+        divergence = try r.error()
+        finalPosition = try r.doubles()
+        guard r.isAtEnd else { throw LangevinError(.invalidData, "serialized chain \(chain): trailing bytes") }
+    }
+}
+
+/// Appends values as little-endian bytes (integers as Int64, `Double`s by their bits), for ``ByteReader``.
+public struct ByteWriter: Sendable {
+    public private(set) var bytes: [UInt8] = []
+    public init() {}
+    public mutating func append(bytes more: [UInt8]) { bytes += more }
+    public mutating func append(_ v: Int) {
+        let u = UInt64(bitPattern: Int64(v))
+        for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: u >> (8 * UInt64(k)))) }
+    }
+    public mutating func append(_ v: Double) {
+        let u = v.bitPattern
+        for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: u >> (8 * UInt64(k)))) }
+    }
+    public mutating func append(_ v: [Int]) { append(v.count); for x in v { append(x) } }
+    public mutating func append(_ v: [Double]) {
+        append(v.count)
+        bytes.reserveCapacity(bytes.count + 8 * v.count)
+        for x in v { append(x) }
+    }
+    public mutating func append(_ s: String) { let u = Array(s.utf8); append(u.count); bytes += u }
+    /// An optional error: a flag, then code, message and parameter.
+    public mutating func append(_ e: LangevinError?) {
+        guard let e else { append(0); return }
+        append(1); append(e.code.rawValue); append(e.message)
+        append(e.parameter == nil ? 0 : 1); append(e.parameter ?? "")
+    }
+}
+
+/// Reads what ``ByteWriter`` wrote; running past the end or a bad length is an `.invalidData` error.
+public struct ByteReader: Sendable {
+    private let data: [UInt8]
+    private var offset = 0
+    public init(_ data: [UInt8]) { self.data = data }
+    public var isAtEnd: Bool { offset == data.count }
+
+    public mutating func bytes(_ n: Int) throws(LangevinError) -> [UInt8] {
+        guard n >= 0, n <= data.count - offset else { throw LangevinError(.invalidData, "serialized data end early") }
+        defer { offset += n }
+        return Array(data[offset..<(offset + n)])
+    }
+    private mutating func word() throws(LangevinError) -> UInt64 {
+        guard data.count - offset >= 8 else { throw LangevinError(.invalidData, "serialized data end early") }
+        var u: UInt64 = 0
+        for k in 0..<8 { u |= UInt64(data[offset + k]) << (8 * UInt64(k)) }
+        offset += 8
+        return u
+    }
+    public mutating func int() throws(LangevinError) -> Int { Int(Int64(bitPattern: try word())) }
+    public mutating func double() throws(LangevinError) -> Double { Double(bitPattern: try word()) }
+    private mutating func count() throws(LangevinError) -> Int {
+        let n = try int()
+        guard n >= 0, n <= (data.count - offset) else { throw LangevinError(.invalidData, "serialized data: bad length \(n)") }
+        return n
+    }
+    public mutating func ints() throws(LangevinError) -> [Int] {
+        let n = try count()
+        var v: [Int] = []
+        v.reserveCapacity(n)
+        for _ in 0..<n { v.append(try int()) }
+        return v
+    }
+    public mutating func doubles() throws(LangevinError) -> [Double] {
+        let n = try count()
+        var v: [Double] = []
+        v.reserveCapacity(n)
+        for _ in 0..<n { v.append(try double()) }
+        return v
+    }
+    public mutating func string() throws(LangevinError) -> String { String(decoding: try bytes(try count()), as: UTF8.self) }
+    public mutating func error() throws(LangevinError) -> LangevinError? {
+        switch try int() {
+        case 0: return nil
+        case 1:
+            let code = try string(), message = try string()
+            let hasParameter = try int(), parameter = try string()
+            return LangevinError(LangevinError.Code(rawValue: code), message, parameter: hasParameter == 1 ? parameter : nil)
+        default: throw LangevinError(.invalidData, "serialized data: bad error flag")
+        }
+    }
 }

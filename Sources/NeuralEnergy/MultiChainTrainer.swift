@@ -137,26 +137,65 @@ public final class MultiChainTrainer {
     public let concurrency: Int
 
     /// - Parameters:
-    ///   - chains: K ≥ 1.
+    ///   - chains: K ≥ 1, the chains of the whole run.
     ///   - concurrency: chains run at once (default: min(K, processors)); with 1 the chains run one after another,
     ///     each with the network's default threads.
+    ///   - indices: the chains this process runs (default: all of 0..<K) — one process's share when several
+    ///     cooperate (MPI ranks). Chain k is the same whichever share it falls in, as long as it runs with the same
+    ///     threads: with K ≥ 2 give `threadsPerChain: 1`, which is what one process on several cores does.
+    ///   - threadsPerChain: the network, noise and BLAS threads of each chain (nil: 1 when chains run side by side,
+    ///     else the processors). The chains are built (their initial gradient), run and evaluated with OpenBLAS on
+    ///     that many threads: OpenBLAS's sums depend on its thread count.
     public init(configuration: TrainingConfiguration, data: TrainingData, chains: Int,
-                concurrency: Int? = nil) throws(LangevinError) {
+                concurrency: Int? = nil, indices: [Int]? = nil, threadsPerChain: Int? = nil) throws(LangevinError) {
         guard chains >= 1 else {
             throw .invalidParameter("the number of chains must be ≥ 1, got \(chains)", parameter: "chains")
         }
         guard chains <= 1024 else {
             throw .invalidParameter("at most 1024 chains, got \(chains)", parameter: "chains")
         }
-        let workers = max(1, min(chains, concurrency ?? NetworkNoise.processors))
+        let share = indices ?? Array(0..<chains)
+        guard share.allSatisfy({ (0..<chains).contains($0) }), Set(share).count == share.count else {
+            throw .invalidParameter("chain indices must be distinct and in 0..<\(chains), got \(share)", parameter: "chains")
+        }
+        if let t = threadsPerChain, t < 1 {
+            throw .invalidParameter("threads per chain must be ≥ 1, got \(t)")
+        }
+        let workers = max(1, min(share.count, concurrency ?? NetworkNoise.processors))
         self.concurrency = workers
         self.configuration = configuration
         self.data = data
-        var made: [Trainer] = []
-        for k in 0..<chains {
-            made.append(try Trainer(configuration: configuration, data: data, chain: k, threads: workers > 1 ? 1 : nil))
+        self.chains = chains
+        let threads = threadsPerChain ?? (workers > 1 ? 1 : nil)
+        self.threadsPerChain = threads
+        trainers = try Self.withBLASThreads(threads) { () throws(LangevinError) in
+            var made: [Trainer] = []
+            for k in share {
+                made.append(try Trainer(configuration: configuration, data: data, chain: k, threads: threads))
+            }
+            return made
         }
-        trainers = made
+    }
+
+    /// K, the chains of the whole run (``trainers`` holds this process's share of them).
+    public let chains: Int
+    /// The threads each chain runs with (nil: the processors).
+    public let threadsPerChain: Int?
+
+    /// Runs `body` with OpenBLAS on `threads` threads (nil: as it is), then restores the count. Whatever touches a
+    /// chain's numbers outside ``runChains(checkpointEvery:checkpointPath:progress:)`` (restoring a checkpoint)
+    /// runs inside `withChainThreads`.
+    static func withBLASThreads<T>(_ threads: Int?, _ body: () throws(LangevinError) -> T) throws(LangevinError) -> T {
+        guard let threads else { return try body() }
+        let saved = NetworkThreads.current
+        NetworkThreads.set(threads)
+        defer { NetworkThreads.set(saved) }
+        return try body()
+    }
+
+    /// Runs `body` with OpenBLAS on the chains' thread count (for restoring checkpoints and the like).
+    public func withChainThreads<T>(_ body: () throws(LangevinError) -> T) throws(LangevinError) -> T {
+        try Self.withBLASThreads(threadsPerChain, body)
     }
 
     public var totalSteps: Int { trainers.reduce(0) { $0 + $1.totalSteps } }
@@ -167,26 +206,42 @@ public final class MultiChainTrainer {
     public func run(checkpointEvery: Int? = nil, checkpointPath: ((Int) -> String?)? = nil,
                     progress: (@Sendable (Int, Int) -> Void)? = nil) throws(LangevinError) -> TrainingOutcome {
         let started = DispatchTime.now().uptimeNanoseconds
-        let total = totalSteps
-        if concurrency <= 1 {
-            for (k, t) in trainers.enumerated() {
-                let offset = stepsDone - t.stepsDone
-                try t.advance(to: t.totalSteps, checkpointEvery: checkpointEvery, checkpointPath: checkpointPath?(k)) { d, _ in
-                    progress?(offset + d, total)
-                }
-            }
-        } else {
-            try runConcurrently(checkpointEvery: checkpointEvery, checkpointPath: checkpointPath, progress: progress)
-        }
-        let results = try trainers.map { t throws(LangevinError) in try t.finish() }
+        let results = try runChains(checkpointEvery: checkpointEvery, checkpointPath: checkpointPath, progress: progress)
+        return try Self.pool(results, configuration: configuration, data: data,
+                             wallSeconds: Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9)
+    }
+
+    /// Pools finished chains (of one process or gathered from several), which must be in chain order: the posterior
+    /// predictive sums them in that order, so the pooled figures are the same to the last bit however the chains
+    /// were run. With several chains the throughput is every chain's examples over `wallSeconds`.
+    public static func pool(_ results: [ChainResult], configuration: TrainingConfiguration, data: TrainingData,
+                            wallSeconds: Double) throws(LangevinError) -> TrainingOutcome {
         var outcome = try TrainingOutcome(pooling: results, configuration: configuration, data: data)
-        if trainers.count > 1 {
-            // The run's throughput: every chain's examples over the wall time of the run.
-            let wall = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
+        if results.count > 1 {
             let examples = results.reduce(0) { $0 + $1.examplesTrained }
-            if wall > 0 { outcome.samplesPerSecond = examples / wall }
+            if wallSeconds > 0 { outcome.samplesPerSecond = examples / wallSeconds }
         }
         return outcome
+    }
+
+    /// Runs this process's chains to their end and returns their results in the order of ``trainers``, unpooled.
+    public func runChains(checkpointEvery: Int? = nil, checkpointPath: ((Int) -> String?)? = nil,
+                          progress: (@Sendable (Int, Int) -> Void)? = nil) throws(LangevinError) -> [ChainResult] {
+        try withChainThreads { () throws(LangevinError) in
+            let total = totalSteps
+            if concurrency <= 1 {
+                for t in trainers {
+                    let offset = stepsDone - t.stepsDone
+                    try t.advance(to: t.totalSteps, checkpointEvery: checkpointEvery,
+                                  checkpointPath: checkpointPath?(t.chainIndex)) { d, _ in
+                        progress?(offset + d, total)
+                    }
+                }
+            } else {
+                try runConcurrently(checkpointEvery: checkpointEvery, checkpointPath: checkpointPath, progress: progress)
+            }
+            return try trainers.map { t throws(LangevinError) in try t.finish() }
+        }
     }
 
     /// Steps a worker runs of one chain before taking the next: an epoch.
@@ -198,9 +253,6 @@ public final class MultiChainTrainer {
         let failure = Mutex<LangevinError?>(nil)
         let done = Atomic<Int>(stepsDone)
         let total = totalSteps
-        let saved = NetworkThreads.current
-        NetworkThreads.set(1)
-        defer { NetworkThreads.set(saved) }
         let box = UnsafeTransfer(self)
         let paths = UnsafeTransfer(checkpointPath)
         DispatchQueue.concurrentPerform(iterations: concurrency) { _ in
@@ -210,7 +262,7 @@ public final class MultiChainTrainer {
                 let before = t.stepsDone
                 do throws(LangevinError) {
                     try t.advance(to: (t.stepsDone / me.slice + 1) * me.slice, checkpointEvery: checkpointEvery,
-                                  checkpointPath: paths.value?(k))
+                                  checkpointPath: paths.value?(t.chainIndex))
                 } catch {
                     failure.withLock { if $0 == nil { $0 = error } }
                 }

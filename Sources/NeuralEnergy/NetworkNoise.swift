@@ -79,13 +79,8 @@ final class NetworkNoise: RandomSource {
         }
     }
 
-    static var processors: Int {
-        #if canImport(Glibc) || canImport(Musl)
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        #else
-        return 1
-        #endif
-    }
+    /// The threads this process may use (``ThreadBudget/processors``).
+    static var processors: Int { ThreadBudget.processors }
 
     func nextGaussian() -> Double {
         switch source {

@@ -63,7 +63,7 @@ public struct TrainingData: Sendable {
 ///
 /// For SGD (or a chain that stopped before its first kept sample) the accumulators hold the last weights' single
 /// prediction, so that an ensemble of SGD runs pools one network per chain.
-public struct ChainPredictive: Sendable {
+public struct ChainPredictive: Sendable, Codable {
     /// Test-set predictive.
     public var test: PredictiveAccumulator
     /// One accumulator per OOD set (``TrainingData/oodSets``).
@@ -74,7 +74,7 @@ public struct ChainPredictive: Sendable {
 }
 
 /// What a finished (or diverged) chain hands to the pooling and the report writer.
-public struct ChainResult: Sendable {
+public struct ChainResult: Sendable, Codable {
     /// The chain's index (0-based; chain 0 is the run `--chains 1` makes with the same seed).
     public var chain: Int
     public var predictive: ChainPredictive

@@ -5,6 +5,7 @@
 
 import Synchronization
 import LinearAlgebra
+import LangevinCore
 
 import Platform
 
@@ -155,13 +156,8 @@ public func partRange(_ t: Int, of parts: Int, total: Int, granule: Int = 1) -> 
 }
 
 /// The number of online processors (at least 1).
-func onlineProcessorCount() -> Int {
-    #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
-    return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    #else
-    return 1
-    #endif
-}
+/// The processors this process may use (``ThreadBudget/processors``: online ones, capped by `LANGEVIN_THREADS`).
+func onlineProcessorCount() -> Int { ThreadBudget.processors }
 
 /// While a network with its own worker threads runs, OpenBLAS must not start threads of its own (its level-3 calls
 /// from several threads at once would serialise on its shared pool): this sets OpenBLAS to one thread and returns the

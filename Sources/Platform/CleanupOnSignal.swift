@@ -16,6 +16,8 @@ enum CleanupOnSignal {
         return p
     }()
     static let capacity = 256
+    /// A line the handler writes to standard error before it removes the paths (nil: none).
+    nonisolated(unsafe) static var notice: (text: UnsafeMutablePointer<CChar>, count: Int)?
     static let state = Mutex<Bool>(false)  // handlers installed
 
     /// Registers `path`; returns its slot (or nil when all slots are taken: the path is then not cleaned up).
@@ -67,9 +69,21 @@ enum CleanupOnSignal {
 
 /// Removes the registered paths, then dies of the same signal.
 private func cleanupHandler(_ signalNumber: Int32) {
+    if let n = CleanupOnSignal.notice { _ = write(STDERR_FILENO, n.text, n.count) }
     for i in 0..<CleanupOnSignal.capacity {
         if let p = CleanupOnSignal.slots[i] { unlink(p) }
     }
     signal(signalNumber, SIG_DFL)
     raise(signalNumber)
+}
+
+/// What a process stopped by a signal says on its way out.
+public enum SignalNotice {
+    /// Sets the line (a newline is added) that the process writes to standard error when SIGINT, SIGTERM, SIGHUP or
+    /// SIGQUIT stops it while it holds uncommitted outputs (whose temporary files it removes).
+    public static func set(_ text: String) {
+        let line = text + "\n"
+        guard let copy = strdup(line) else { return }
+        CleanupOnSignal.notice = (copy, line.utf8.count)
+    }
 }

@@ -6,19 +6,25 @@ import Platform
 
 /// `langevin`: sample exp(−U/T) with Langevin dynamics, check samples against the Boltzmann distribution, and
 /// sample neural-network posteriors.
-@main
 struct Langevin: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "langevin",
         abstract: "Langevin-dynamics sampling of toy potentials and network posteriors, with Boltzmann checks.",
-        discussion: "Temperature is kT in the units of the energy; the target density is exp(-U/T)/Z. \(exitStatusHelp)",
+        discussion: "Temperature is kT in the units of the energy; the target density is exp(-U/T)/Z. LANGEVIN_THREADS=N limits the threads of a run (chains, network, BLAS). \(exitStatusHelp)",
         version: "0.1.0\nBLAS: \(BLASKernel.summary)\nCPU: \(CPUVectorSupport.current)",
         subcommands: [Sample.self, Check.self, Train.self, Potentials.self])
+}
 
+/// The `langevin` command line as a library: the executables `langevin` and `langevin-mpi` are this entry point,
+/// the second with a ``ChainDistribution`` over MPI ranks.
+public enum LangevinCommandLine {
     /// Puts OpenBLAS on the best verified kernel for this CPU (possibly by re-executing; see `BLASKernel`), reports
     /// a closed or full standard output as an error instead of dying of SIGPIPE or exiting 0 with a lost result,
-    /// then runs the command.
-    static func main() {
+    /// applies `LANGEVIN_THREADS`, then runs the command named by the process's arguments and exits.
+    ///
+    /// - Parameter distribution: called once, after the BLAS kernel is settled and before the command is parsed,
+    ///   to join the cooperating processes (nil, or a factory returning nil: one process runs every chain).
+    public static func main(distribution: (() -> (any ChainDistribution)?)? = nil) -> Never {
         BLASKernel.useBestAvailable()
         StandardOutput.protectStandardDescriptors()
         StandardOutput.ignoreBrokenPipeSignal()
@@ -31,7 +37,20 @@ struct Langevin: ParsableCommand {
                 _exit(ExitStatus.error)
             }
         }
-        main(nil)
+        let threadSetting: Int?
+        do throws(LangevinError) {
+            threadSetting = try ThreadLimit.fromEnvironment()
+        } catch {
+            printError("error: \(error.message)")
+            exit(ExitStatus.usage)
+        }
+        guard let d = distribution?() else {
+            if let threadSetting { ThreadLimit.apply(threadSetting) }
+            Langevin.main(nil)
+            exit(ExitStatus.success)
+        }
+        ThreadLimit.apply(threadSetting ?? d.defaultThreadsPerRank)
+        DistributedRun.start(d)
     }
 }
 

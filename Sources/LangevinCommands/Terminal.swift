@@ -4,6 +4,8 @@ import Synchronization
 
 /// Writes a line to standard error.
 func printError(_ text: String) {
+    // A worker rank stays silent: the root reports for the whole job.
+    if let d = DistributedRun.current, d.rank != 0 { return }
     writeStandardError(text + "\n")
 }
 
@@ -23,7 +25,7 @@ final class ProgressBar: Sendable {
     init(total: Int, label: String) {
         self.total = max(total, 1)
         self.label = label
-        self.enabled = isatty(STDERR_FILENO) != 0
+        self.enabled = isatty(STDERR_FILENO) != 0 && (DistributedRun.current?.rank ?? 0) == 0
     }
 
     /// Adds `steps` to the count and redraws when the percentage changes.

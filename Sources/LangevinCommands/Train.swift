@@ -77,8 +77,25 @@ struct Train: ParsableCommand {
         }
     }
 
-    func runTraining() throws(LangevinError) {
-        let started = DispatchTime.now().uptimeNanoseconds
+    /// The settings every rank derives from the options alone.
+    struct Settings {
+        var kind: NetworkSampler
+        var modelSpec: ModelSpec
+        var shape: ScheduleShape?
+        var noiseKind: NoiseKind
+        var algorithm: GSLAlgorithm
+    }
+
+    /// The data and the configuration of the run.
+    struct Prepared {
+        var config: TrainingConfiguration
+        var data: TrainingData
+        var train: Dataset
+        var test: Dataset
+        var shifted: ShiftedTestSets?
+    }
+
+    func settings() throws(LangevinError) -> Settings {
         guard let kind = NetworkSampler(rawValue: sampler.lowercased()) else {
             throw LangevinError(.unknownName, "unknown sampler '\(sampler)': use sgd, sgld, psgld or sghmc")
         }
@@ -86,43 +103,43 @@ struct Train: ParsableCommand {
         let shape = try schedule.map { text throws(LangevinError) in try ScheduleShape(commandLine: text) }
         let noiseKind: NoiseKind = ["philox", PhiloxRandom.name].contains(rng.lowercased()) ? .philox : .gsl
         let algorithm = noiseKind == .philox ? GSLAlgorithm.taus2 : try GSLAlgorithm(name: rng)
-        // Checked before any work: the output folder (created, writable, locked against a second run) and the run
-        // named by --compare.
-        let outputLock = try TrainPreflight.prepareOutput(output)
-        defer { outputLock.release() }
-        let comparisons = try (compare.map { splitList($0) } ?? []).map { (c) throws(LangevinError) in
-            try TrainPreflight.loadComparison(c)
-        }
+        return Settings(kind: kind, modelSpec: modelSpec, shape: shape, noiseKind: noiseKind, algorithm: algorithm)
+    }
+
+    /// Loads and checks the data and resolves the configuration (the same on every rank).
+    func prepare(_ s: Settings) throws(LangevinError) -> Prepared {
         printError("loading \(data)…")
         let (train, test) = try DataCatalog.resolve(name: data, dataRoot: dataRoot)
         let oodSets = try loadOOD(trainingData: data, test: test)
         for set in oodSets { try TrainPreflight.checkShapes(train: train, test: test, ood: set.dataset) }
         try TrainPreflight.checkShapes(train: train, test: test, ood: nil)
         let shifted = try loadShift(test: test)
-        try TrainPreflight.checkMemory(model: modelSpec, batchSize: batchSize, train: train,
+        try TrainPreflight.checkMemory(model: s.modelSpec, batchSize: batchSize, train: train,
                                        dataImages: train.count + test.count + oodSets.reduce(0) { $0 + $1.dataset.count }
                                            + (shifted?.sets.reduce(0) { $0 + $1.count } ?? 0))
         let oodName = oodSets.first?.name
         var config = try TrainingConfiguration.recommended(
-            data: data, model: modelSpec, sampler: kind, trainSize: train.count, batchSize: batchSize,
-            epochs: epochs, stepSize: stepSize, schedule: shape, priorPrecision: priorPrecision,
+            data: data, model: s.modelSpec, sampler: s.kind, trainSize: train.count, batchSize: batchSize,
+            epochs: epochs, stepSize: stepSize, schedule: s.shape, priorPrecision: priorPrecision,
             temperature: temperature, burnInEpochs: burnInEpochs, warmStartEpochs: warmStartEpochs, thin: thin,
-            momentum: momentum, seed: seed, rng: algorithm, ood: oodName)
-        config.noise = noiseKind
-        let (e, h, sched, warm, burn) = (config.epochs, config.stepSize, config.schedule, config.warmStartEpochs,
-                                         config.burnInEpochs)
-        let run = try MultiChainTrainer(configuration: config,
-                                        data: TrainingData(train: train, test: test, oodSets: oodSets, shift: shifted),
-                                        chains: chains)
-        let first = run.trainers[0]
-        printError("""
-            \(kind.rawValue) on \(data) (\(train.count) train / \(test.count) test), \(modelSpec), \(e) epochs of \
-            \(first.stepsPerEpoch) steps, B = \(batchSize), step \(h) (\(sched)), prior λ = \(priorPrecision), \
-            T = \(config.temperature), warm start \(warm) epochs, burn-in \(burn) epochs, \
-            effective temperature \(first.effectiveTemperature)\
-            \(chains > 1 ? ", \(chains) chains (\(run.concurrency) at a time)" : "")
-            """)
-        for (k, trainer) in run.trainers.enumerated() {
+            momentum: momentum, seed: seed, rng: s.algorithm, ood: oodName)
+        config.noise = s.noiseKind
+        return Prepared(config: config, data: TrainingData(train: train, test: test, oodSets: oodSets, shift: shifted),
+                        train: train, test: test, shifted: shifted)
+    }
+
+    /// The trainers of this process's chains: all of them, or a rank's share (each chain single-threaded when
+    /// there are several, as one process on several cores runs them, so that a chain's numbers do not depend on
+    /// the rank that ran it).
+    func makeTrainers(_ p: Prepared, share: [Int]?) throws(LangevinError) -> MultiChainTrainer {
+        try MultiChainTrainer(configuration: p.config, data: p.data, chains: chains, indices: share,
+                              threadsPerChain: share != nil && chains > 1 ? 1 : nil)
+    }
+
+    /// Restores each chain's checkpoint (--resume) and opens its weight file (--save-weights).
+    func attachFiles(_ run: MultiChainTrainer, config: TrainingConfiguration) throws(LangevinError) {
+        for trainer in run.trainers {
+            let k = trainer.chainIndex
             let checkpointPath = Self.checkpointPath(output, chain: k)
             let who = chains > 1 ? "chain \(k + 1): " : ""
             var restored: RestoredCheckpoint? = nil
@@ -151,20 +168,88 @@ struct Train: ParsableCommand {
                                                           expectedFingerprint: restored?.weightsFingerprint)
             }
         }
-        let bar = ProgressBar(total: run.totalSteps, label: chains > 1 ? "training \(chains) chains" : "training")
+    }
+
+    func runTraining() throws(LangevinError) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let s = try settings()
+        // Checked before any work: the output folder (created, writable, locked against a second run) and the run
+        // named by --compare.
+        let outputLock = try TrainPreflight.prepareOutput(output)
+        defer { outputLock.release() }
+        let comparisons = try (compare.map { splitList($0) } ?? []).map { (c) throws(LangevinError) in
+            try TrainPreflight.loadComparison(c)
+        }
+        let p = try prepare(s)
+        let config = p.config
+        let group = DistributedRun.current
+        let share = group.map { DistributedRun.share(total: chains, rank: $0.rank, size: $0.size) }
+        let run = try makeTrainers(p, share: share)
+        let (e, h, sched, warm, burn) = (config.epochs, config.stepSize, config.schedule, config.warmStartEpochs,
+                                         config.burnInEpochs)
+        let first = run.trainers[0]
+        let placement = group.map { g in ", \(g.size) ranks (\(run.trainers.count) chain(s) on rank 0, \(run.concurrency) at a time)" }
+            ?? ", \(chains) chains (\(run.concurrency) at a time)"
+        printError("""
+            \(s.kind.rawValue) on \(data) (\(p.train.count) train / \(p.test.count) test), \(s.modelSpec), \(e) epochs of \
+            \(first.stepsPerEpoch) steps, B = \(batchSize), step \(h) (\(sched)), prior λ = \(priorPrecision), \
+            T = \(config.temperature), warm start \(warm) epochs, burn-in \(burn) epochs, \
+            effective temperature \(first.effectiveTemperature)\
+            \(chains > 1 || group != nil ? placement : "")
+            """)
+        try run.withChainThreads { () throws(LangevinError) in try attachFiles(run, config: config) }
+        let label = chains > 1 ? (run.trainers.count == chains ? "training \(chains) chains" : "training \(run.trainers.count) of \(chains) chains here") : "training"
+        let bar = ProgressBar(total: run.totalSteps, label: label)
         let shown = Mutex(run.stepsDone)
-        let outcome = try run.run(checkpointEvery: checkpointEvery,
-                                  checkpointPath: { [output] k in Self.checkpointPath(output, chain: k) }) { done, _ in
+        let progress: @Sendable (Int, Int) -> Void = { done, _ in
             let step = shown.withLock { s in let d = done - s; s = max(s, done); return max(d, 0) }
             bar.advance(step)
         }
+        let checkpoints: (Int) -> String? = { [output] k in Self.checkpointPath(output, chain: k) }
+        let outcome: TrainingOutcome
+        if group == nil {
+            outcome = try run.run(checkpointEvery: checkpointEvery, checkpointPath: checkpoints, progress: progress)
+        } else {
+            let wallStart = DispatchTime.now().uptimeNanoseconds
+            let shares = try DistributedRun.gatherShares(total: chains) { (_) throws(LangevinError) in
+                try Self.serialize(try run.runChains(checkpointEvery: checkpointEvery, checkpointPath: checkpoints,
+                                                     progress: progress))
+            }
+            var results: [ChainResult] = []
+            for blob in shares { results += try Self.deserialize(blob) }
+            results.sort { $0.chain < $1.chain }
+            guard results.map(\.chain) == Array(0..<chains) else {
+                throw LangevinError(.invalidData, "the ranks returned chains \(results.map(\.chain)), expected 0..<\(chains)")
+            }
+            outcome = try MultiChainTrainer.pool(results, configuration: config, data: p.data,
+                                                 wallSeconds: Double(DispatchTime.now().uptimeNanoseconds - wallStart) * 1e-9)
+        }
         bar.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
-        try writeReport(outcome, config: config, train: train, test: test, seconds: seconds, comparisons: comparisons,
-                        shiftTransform: shifted?.transform)
+        try writeReport(outcome, config: config, train: p.train, test: p.test, seconds: seconds, comparisons: comparisons,
+                        shiftTransform: p.shifted?.transform)
         if let d = outcome.diverged {
             // The report (with "diverged" set) is written; the exit status still tells scripts the run failed.
             throw LangevinError(.diverged, "\(d); the report in \(output) covers the steps before it")
+        }
+    }
+
+    /// Finished chains as bytes for the root (every `Double` exact: a binary property list).
+    static func serialize(_ results: [ChainResult]) throws(LangevinError) -> [UInt8] {
+        let encoder = PropertyListEncoder()
+        encoder.outputFormat = .binary
+        do {
+            return [UInt8](try encoder.encode(results))
+        } catch {
+            throw LangevinError(.invalidData, "cannot encode the chains' results: \(error)")
+        }
+    }
+
+    static func deserialize(_ bytes: [UInt8]) throws(LangevinError) -> [ChainResult] {
+        do {
+            return try PropertyListDecoder().decode([ChainResult].self, from: Data(bytes))
+        } catch {
+            throw LangevinError(.invalidData, "cannot decode a rank's chain results: \(error)")
         }
     }
 
@@ -321,4 +406,17 @@ func rounded(_ v: Double) -> Double { (v * 10000).rounded() / 10000 }
 /// The non-empty, trimmed items of a comma-separated list.
 func splitList(_ text: String) -> [String] {
     text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
+
+extension Train: DistributedCommand {
+    /// A worker's share: the same data and configuration as the root, its chains, their checkpoints and weight
+    /// files (the output folder is the root's, which created and locked it).
+    func runWorkerShare(_ share: [Int]) throws(LangevinError) -> [UInt8] {
+        let p = try prepare(try settings())
+        let run = try makeTrainers(p, share: share)
+        try run.withChainThreads { () throws(LangevinError) in try attachFiles(run, config: p.config) }
+        let results = try run.runChains(checkpointEvery: checkpointEvery,
+                                        checkpointPath: { [output] k in Self.checkpointPath(output, chain: k) })
+        return try Self.serialize(results)
+    }
 }
