@@ -4,6 +4,10 @@
 // the ranks that compute.
 #ifndef LANGEVIN_CMPI_SHIM_H
 #define LANGEVIN_CMPI_SHIM_H
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sched.h>
 #include <mpi.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -85,6 +89,14 @@ static inline int lmpi_receive_bytes(int source, uint8_t *bytes, uint64_t count)
         if (rc == MPI_SUCCESS) rc = lmpi_wait_politely(&request);
     }
     return rc;
+}
+
+/// The CPUs this process may run on (its affinity mask: mpirun binds ranks to cores or sockets), 0 if unknown.
+static inline int lmpi_affinity_cpus(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return 0;
+    return CPU_COUNT(&set);
 }
 
 static inline void lmpi_finalize(void) { MPI_Finalize(); }

@@ -20,8 +20,10 @@ final class MPIWorld: ChainDistribution {
         }
         rank = Int(lmpi_rank())
         size = Int(lmpi_size())
+        // A node's cores over the ranks on it, and never more than the cores mpirun bound this rank to.
         let onNode = max(1, Int(lmpi_local_size()))
-        defaultThreadsPerRank = max(1, ThreadBudget.onlineProcessors / onNode)
+        let bound = Int(lmpi_affinity_cpus())
+        defaultThreadsPerRank = max(1, min(ThreadBudget.onlineProcessors / onNode, bound > 0 ? bound : Int.max))
     }
 
     func broadcast(_ value: Int64) -> Int64 { lmpi_broadcast_int64(value) }

@@ -34,7 +34,15 @@ public protocol ChainDistribution: AnyObject {
 /// A command whose chains a worker rank can run: it repeats the root's preparation (parsing, the energy or the
 /// data) without touching the outputs, runs its share and returns it as bytes (see ``DistributedRun``).
 protocol DistributedCommand {
-    func runWorkerShare(_ share: [Int]) throws(LangevinError) -> [UInt8]
+    /// Prepares the share `share` (called at once, while the root is still checking and preparing, so that the
+    /// two overlap) and returns what runs it once the root says so. The preparation must not touch the outputs:
+    /// the root has not created them yet.
+    func prepareWorkerShare(_ share: [Int]) throws(LangevinError) -> WorkerShare
+}
+
+/// A worker's prepared share: runs its chains and returns them as bytes.
+struct WorkerShare {
+    let run: () throws(LangevinError) -> [UInt8]
 }
 
 /// The protocol between the root and the workers of one `langevin-mpi` job.
@@ -64,7 +72,7 @@ enum DistributedRun {
     static func start(_ d: any ChainDistribution) -> Never {
         current = d
         if d.rank == 0 && d.size > 1 {
-            SignalNotice.set("error: the job was stopped (a rank failed or was killed: see mpirun's message above or below); no output was written")
+            SignalNotice.set("error: the job was stopped by a signal (mpirun stops every rank when one fails, is killed or is interrupted: see its message); the outputs in progress were removed")
         }
         if d.rank == 0 { runRoot(d) } else { runWorker(d) }
     }
@@ -93,6 +101,11 @@ enum DistributedRun {
     private static func runWorker(_ d: any ChainDistribution) -> Never {
         // The root parses the same arguments and reports any error in them; a worker stays silent.
         let command = try? Langevin.parseAsRoot()
+        // Prepared before the first control word: the worker loads its data while the root checks and loads its own.
+        let prepared = Result { () throws(LangevinError) -> WorkerShare? in
+            guard let c = command as? DistributedCommand else { return nil }
+            return try c.prepareWorkerShare(share(total: chainCount(of: command), rank: d.rank, size: d.size))
+        }
         while true {
             let control = d.broadcast(0)
             guard control == runChains else {
@@ -101,10 +114,10 @@ enum DistributedRun {
             }
             var w = ByteWriter()
             do throws(LangevinError) {
-                guard let c = command as? DistributedCommand else {
+                guard let job = try prepared.get() else {
                     throw LangevinError(.invalidParameter, "cannot run this command's chains")
                 }
-                let payload = try c.runWorkerShare(share(total: chainCount(of: command), rank: d.rank, size: d.size))
+                let payload = try job.run()
                 w.append(0)
                 w.append(bytes: payload)
             } catch {

@@ -37,14 +37,18 @@ public enum LangevinCommandLine {
                 _exit(ExitStatus.error)
             }
         }
+        // Join the group first, so that a worker rank stays silent about an error the root reports.
+        let group = distribution?()
+        DistributedRun.current = group
         let threadSetting: Int?
         do throws(LangevinError) {
             threadSetting = try ThreadLimit.fromEnvironment()
         } catch {
             printError("error: \(error.message)")
+            group?.finish()
             exit(ExitStatus.usage)
         }
-        guard let d = distribution?() else {
+        guard let d = group else {
             if let threadSetting { ThreadLimit.apply(threadSetting) }
             Langevin.main(nil)
             exit(ExitStatus.success)

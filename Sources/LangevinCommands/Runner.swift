@@ -98,28 +98,30 @@ func runSampling(energy: ResolvedEnergy, options: SamplingOptions, showProgress:
 
 /// A worker's share of a `sample` or `check` run: the chains numbered `indices`, serialized.
 func samplingWorkerShare(energy options: EnergyOptions, sampling: SamplingOptions, indices: [Int])
-    throws(LangevinError) -> [UInt8]
+    throws(LangevinError) -> WorkerShare
 {
     let energy = try options.resolve()
     let x0 = try sampling.initialPosition(names: energy.variableNames, defaults: energy.defaultInitialPosition)
-    let chains: [ChainSamples]
-    switch energy {
-    case .builtin(let p):
-        chains = try sampleShare(energy: p, options: sampling, initialPosition: x0, indices: indices, showProgress: false)
-    case .expression(let e):
-        chains = try sampleShare(energy: e, options: sampling, initialPosition: x0, indices: indices, showProgress: false)
+    return WorkerShare { () throws(LangevinError) in
+        let chains: [ChainSamples]
+        switch energy {
+        case .builtin(let p):
+            chains = try sampleShare(energy: p, options: sampling, initialPosition: x0, indices: indices, showProgress: false)
+        case .expression(let e):
+            chains = try sampleShare(energy: e, options: sampling, initialPosition: x0, indices: indices, showProgress: false)
+        }
+        return DistributedRun.serialize(chains)
     }
-    return DistributedRun.serialize(chains)
 }
 
 extension Sample: DistributedCommand {
-    func runWorkerShare(_ share: [Int]) throws(LangevinError) -> [UInt8] {
+    func prepareWorkerShare(_ share: [Int]) throws(LangevinError) -> WorkerShare {
         try samplingWorkerShare(energy: energy, sampling: sampling, indices: share)
     }
 }
 
 extension Check: DistributedCommand {
-    func runWorkerShare(_ share: [Int]) throws(LangevinError) -> [UInt8] {
+    func prepareWorkerShare(_ share: [Int]) throws(LangevinError) -> WorkerShare {
         try samplingWorkerShare(energy: energy, sampling: sampling, indices: share)
     }
 }

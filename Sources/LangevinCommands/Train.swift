@@ -409,14 +409,17 @@ func splitList(_ text: String) -> [String] {
 }
 
 extension Train: DistributedCommand {
-    /// A worker's share: the same data and configuration as the root, its chains, their checkpoints and weight
-    /// files (the output folder is the root's, which created and locked it).
-    func runWorkerShare(_ share: [Int]) throws(LangevinError) -> [UInt8] {
+    /// A worker's share: the same data and configuration as the root and its chains' trainers, prepared while the
+    /// root prepares; once the root has created and locked the output folder, the chains' checkpoints and weight
+    /// files there, and the run.
+    func prepareWorkerShare(_ share: [Int]) throws(LangevinError) -> WorkerShare {
         let p = try prepare(try settings())
         let run = try makeTrainers(p, share: share)
-        try run.withChainThreads { () throws(LangevinError) in try attachFiles(run, config: p.config) }
-        let results = try run.runChains(checkpointEvery: checkpointEvery,
-                                        checkpointPath: { [output] k in Self.checkpointPath(output, chain: k) })
-        return try Self.serialize(results)
+        return WorkerShare { () throws(LangevinError) in
+            try run.withChainThreads { () throws(LangevinError) in try attachFiles(run, config: p.config) }
+            let results = try run.runChains(checkpointEvery: checkpointEvery,
+                                            checkpointPath: { [output] k in Self.checkpointPath(output, chain: k) })
+            return try Self.serialize(results)
+        }
     }
 }
