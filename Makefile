@@ -12,9 +12,9 @@ APT_PKGS   := libgsl-dev libopenblas-dev libpng-dev zlib1g-dev pkg-config gnuplo
 
 all: build
 
-# Installs the Debian packages the build, the tests and the main job need (as root), or says what to install.
-deps:
-	@missing=""; for p in $(APT_PKGS); do \
+# Installs the Debian packages given (as root), or says what to install: $(call apt_install,PACKAGES)
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -26,6 +26,11 @@ deps:
 	    echo "install them with: sudo apt-get install$$missing"; exit 1; \
 	  fi; \
 	fi
+endef
+
+# The Debian packages the build, the tests and the main job need, and the Swift toolchain.
+deps:
+	$(call apt_install,$(APT_PKGS))
 	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 toolchain not found: install it from the Swift project's releases and put swift on PATH"; exit 1; }
 
 build: deps
@@ -35,17 +40,7 @@ build: deps
 # deps-mpi installs as root: apt-get install libopenmpi-dev openmpi-bin.
 MPI_PKGS := libopenmpi-dev openmpi-bin
 deps-mpi:
-	@missing=""; for p in $(MPI_PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = "0" ]; then \
-	    echo "installing:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	  else \
-	    echo "missing Debian packages:$$missing"; echo "install them with: sudo apt-get install$$missing"; exit 1; \
-	  fi; \
-	fi
+	$(call apt_install,$(MPI_PKGS))
 mpi: deps deps-mpi
 	LANGEVIN_MPI=1 $(SWIFT) build -c $(CONFIG) --product langevin-mpi
 
