@@ -87,9 +87,9 @@ func w2Breakdown(dataRoot: String, steps: Int = 300) throws -> [StepBreakdown] {
     return [try measure(PhiloxRandom.name, philox), try measure("taus2 (GSL, 2 blocks)", gsl)]
 }
 
-/// The online processor count, as the networks' worker pool sees it.
+/// The processor count, as the networks' worker pool sees it.
 enum NetworkThreads {
-    static var processors: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    static var processors: Int { ThreadBudget.processors }
 }
 
 #if canImport(Glibc)

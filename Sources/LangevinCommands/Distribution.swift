@@ -34,6 +34,8 @@ public protocol ChainDistribution: AnyObject {
 /// A command whose chains a worker rank can run: it repeats the root's preparation (parsing, the energy or the
 /// data) without touching the outputs, runs its share and returns it as bytes (see ``DistributedRun``).
 protocol DistributedCommand {
+    /// K, the chains of the whole run.
+    var chainCount: Int { get }
     /// Prepares the share `share` (called at once, while the root is still checking and preparing, so that the
     /// two overlap) and returns what runs it once the root says so. The preparation must not touch the outputs:
     /// the root has not created them yet.
@@ -68,9 +70,8 @@ enum DistributedRun {
         return Array(edge(rank)..<edge(rank + 1))
     }
 
-    /// Joins `d` and runs the command line as its root or as a worker; never returns.
+    /// Runs the command line as `d`'s root or as one of its workers (``current`` is `d`); never returns.
     static func start(_ d: any ChainDistribution) -> Never {
-        current = d
         if d.rank == 0 && d.size > 1 {
             SignalNotice.set("error: the job was stopped by a signal (mpirun stops every rank when one fails, is killed or is interrupted: see its message); the outputs in progress were removed")
         }
@@ -104,7 +105,7 @@ enum DistributedRun {
         // Prepared before the first control word: the worker loads its data while the root checks and loads its own.
         let prepared = Result { () throws(LangevinError) -> WorkerShare? in
             guard let c = command as? DistributedCommand else { return nil }
-            return try c.prepareWorkerShare(share(total: chainCount(of: command), rank: d.rank, size: d.size))
+            return try c.prepareWorkerShare(share(total: c.chainCount, rank: d.rank, size: d.size))
         }
         while true {
             let control = d.broadcast(0)
@@ -129,32 +130,19 @@ enum DistributedRun {
         }
     }
 
-    /// The chain count of a distributed command.
-    private static func chainCount(of command: (any ParsableCommand)?) -> Int {
-        switch command {
-        case let s as Sample: s.sampling.chains
-        case let c as Check: c.sampling.chains
-        case let t as Train: t.chains
-        default: 0
-        }
-    }
-
-    /// On the root: starts the workers, runs the root's own share with `local` and gathers every rank's bytes,
-    /// in rank order (the root's first). Without a group, `local` runs every chain. A failure on any rank is
-    /// thrown (the root's own first, else the lowest failing rank's, named), after the gather, so no rank is left
-    /// waiting.
-    static func gatherShares(total: Int, _ local: ([Int]) throws(LangevinError) -> [UInt8])
+    /// On the root of `d`: starts the workers, runs the root's own share with `local` and gathers every rank's
+    /// bytes, in rank order (the root's first). A failure on any rank is thrown (the root's own first, else the
+    /// lowest failing rank's, named), after the gather, so no rank is left waiting.
+    static func gatherShares(_ d: any ChainDistribution, total: Int, _ local: ([Int]) throws(LangevinError) -> [UInt8])
         throws(LangevinError) -> [[UInt8]]
     {
-        guard let d = current else { return [try local(Array(0..<total))] }
         if d.size > total {
             printError("note: \(d.size) ranks for \(total) chain(s): \(d.size - total) rank(s) have no chain to run")
         }
         _ = d.broadcast(runChains)
         let mine = Result { () throws(LangevinError) in try local(share(total: total, rank: 0, size: d.size)) }
-        var w = ByteWriter()
-        w.append(0)
-        let blobs = d.gather(w.bytes)
+        // The root's own share stays here; it takes part in the gather with an empty message.
+        let blobs = d.gather([])
         let own = try mine.get()
         var shares = [own]
         for r in 1..<blobs.count {
@@ -178,11 +166,17 @@ enum DistributedRun {
             let n = try r.int()
             for _ in 0..<max(0, n) { chains.append(try ChainSamples(serialized: try r.bytes(try r.int()))) }
         }
-        chains.sort { $0.chain < $1.chain }
-        guard chains.map(\.chain) == Array(0..<total) else {
-            throw LangevinError(.invalidData, "the ranks returned chains \(chains.map(\.chain)), expected 0..<\(total)")
+        return try inChainOrder(chains, chain: \.chain, total: total)
+    }
+
+    /// `items` sorted by their chain, which must be exactly 0..<total (each rank's share came back whole).
+    static func inChainOrder<T>(_ items: [T], chain: KeyPath<T, Int>, total: Int) throws(LangevinError) -> [T] {
+        let sorted = items.sorted { $0[keyPath: chain] < $1[keyPath: chain] }
+        guard sorted.map({ $0[keyPath: chain] }) == Array(0..<total) else {
+            throw LangevinError(.invalidData,
+                "the ranks returned chains \(sorted.map { $0[keyPath: chain] }), expected 0..<\(total)")
         }
-        return chains
+        return sorted
     }
 
     /// Serializes one share's chains for ``mergeChains(_:total:)``.

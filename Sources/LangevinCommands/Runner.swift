@@ -44,15 +44,15 @@ func runSampling<E: Energy & PerChainCopyable & SendableMetatype>(
     let integrator = try AnyIntegrator(name: options.integrator, parameters: options.parameters)
     let total = options.chains
     let chains: [ChainSamples]
-    if DistributedRun.current == nil {
-        chains = try sampleShare(energy: energy, options: options, initialPosition: initialPosition,
-                                 indices: Array(0..<total), showProgress: showProgress)
-    } else {
-        let shares = try DistributedRun.gatherShares(total: total) { (indices) throws(LangevinError) in
+    if let group = DistributedRun.current {
+        let shares = try DistributedRun.gatherShares(group, total: total) { (indices) throws(LangevinError) in
             DistributedRun.serialize(try sampleShare(energy: energy, options: options, initialPosition: initialPosition,
                                                      indices: indices, showProgress: showProgress))
         }
         chains = try DistributedRun.mergeChains(shares, total: total)
+    } else {
+        chains = try sampleShare(energy: energy, options: options, initialPosition: initialPosition,
+                                 indices: Array(0..<total), showProgress: showProgress)
     }
     return SamplingOutcome(chains: chains, variableNames: energy.variableNames, integratorName: integrator.name,
                            usesMomentum: integrator.usesMomentum,
@@ -115,12 +115,14 @@ func samplingWorkerShare(energy options: EnergyOptions, sampling: SamplingOption
 }
 
 extension Sample: DistributedCommand {
+    var chainCount: Int { sampling.chains }
     func prepareWorkerShare(_ share: [Int]) throws(LangevinError) -> WorkerShare {
         try samplingWorkerShare(energy: energy, sampling: sampling, indices: share)
     }
 }
 
 extension Check: DistributedCommand {
+    var chainCount: Int { sampling.chains }
     func prepareWorkerShare(_ share: [Int]) throws(LangevinError) -> WorkerShare {
         try samplingWorkerShare(energy: energy, sampling: sampling, indices: share)
     }

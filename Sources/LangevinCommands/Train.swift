@@ -128,12 +128,9 @@ struct Train: ParsableCommand {
                         train: train, test: test, shifted: shifted)
     }
 
-    /// The trainers of this process's chains: all of them, or a rank's share (each chain single-threaded when
-    /// there are several, as one process on several cores runs them, so that a chain's numbers do not depend on
-    /// the rank that ran it).
+    /// The trainers of this process's chains: all of them, or a rank's share.
     func makeTrainers(_ p: Prepared, share: [Int]?) throws(LangevinError) -> MultiChainTrainer {
-        try MultiChainTrainer(configuration: p.config, data: p.data, chains: chains, indices: share,
-                              threadsPerChain: share != nil && chains > 1 ? 1 : nil)
+        try MultiChainTrainer(configuration: p.config, data: p.data, chains: chains, indices: share)
     }
 
     /// Restores each chain's checkpoint (--resume) and opens its weight file (--save-weights).
@@ -207,22 +204,19 @@ struct Train: ParsableCommand {
         }
         let checkpoints: (Int) -> String? = { [output] k in Self.checkpointPath(output, chain: k) }
         let outcome: TrainingOutcome
-        if group == nil {
-            outcome = try run.run(checkpointEvery: checkpointEvery, checkpointPath: checkpoints, progress: progress)
-        } else {
+        if let group {
             let wallStart = DispatchTime.now().uptimeNanoseconds
-            let shares = try DistributedRun.gatherShares(total: chains) { (_) throws(LangevinError) in
+            let shares = try DistributedRun.gatherShares(group, total: chains) { (_) throws(LangevinError) in
                 try Self.serialize(try run.runChains(checkpointEvery: checkpointEvery, checkpointPath: checkpoints,
                                                      progress: progress))
             }
             var results: [ChainResult] = []
             for blob in shares { results += try Self.deserialize(blob) }
-            results.sort { $0.chain < $1.chain }
-            guard results.map(\.chain) == Array(0..<chains) else {
-                throw LangevinError(.invalidData, "the ranks returned chains \(results.map(\.chain)), expected 0..<\(chains)")
-            }
+            results = try DistributedRun.inChainOrder(results, chain: \.chain, total: chains)
             outcome = try MultiChainTrainer.pool(results, configuration: config, data: p.data,
                                                  wallSeconds: Double(DispatchTime.now().uptimeNanoseconds - wallStart) * 1e-9)
+        } else {
+            outcome = try run.run(checkpointEvery: checkpointEvery, checkpointPath: checkpoints, progress: progress)
         }
         bar.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
@@ -409,6 +403,8 @@ func splitList(_ text: String) -> [String] {
 }
 
 extension Train: DistributedCommand {
+    var chainCount: Int { chains }
+
     /// A worker's share: the same data and configuration as the root and its chains' trainers, prepared while the
     /// root prepares; once the root has created and locked the output folder, the chains' checkpoints and weight
     /// files there, and the run.

@@ -198,11 +198,21 @@ public struct ByteWriter: Sendable {
         let u = v.bitPattern
         for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: u >> (8 * UInt64(k)))) }
     }
-    public mutating func append(_ v: [Int]) { append(v.count); for x in v { append(x) } }
+    public mutating func append(_ v: [Int]) {
+        append(v.count)
+        #if _endian(little) && (arch(x86_64) || arch(arm64))
+        v.withUnsafeBytes { bytes.append(contentsOf: $0) }   // Int is Int64, little-endian: the same bytes
+        #else
+        for x in v { append(x) }
+        #endif
+    }
     public mutating func append(_ v: [Double]) {
         append(v.count)
-        bytes.reserveCapacity(bytes.count + 8 * v.count)
+        #if _endian(little)
+        v.withUnsafeBytes { bytes.append(contentsOf: $0) }   // IEEE-754 bits, little-endian: the same bytes
+        #else
         for x in v { append(x) }
+        #endif
     }
     public mutating func append(_ s: String) { let u = Array(s.utf8); append(u.count); bytes += u }
     /// An optional error: a flag, then code, message and parameter.
@@ -240,18 +250,24 @@ public struct ByteReader: Sendable {
         return n
     }
     public mutating func ints() throws(LangevinError) -> [Int] {
-        let n = try count()
-        var v: [Int] = []
-        v.reserveCapacity(n)
-        for _ in 0..<n { v.append(try int()) }
-        return v
+        let raw = try words()
+        return raw.map { Int(Int64(bitPattern: $0)) }
     }
     public mutating func doubles() throws(LangevinError) -> [Double] {
-        let n = try count()
-        var v: [Double] = []
-        v.reserveCapacity(n)
-        for _ in 0..<n { v.append(try double()) }
-        return v
+        let raw = try words()
+        return raw.map { Double(bitPattern: $0) }
+    }
+    /// A count, then that many little-endian 8-byte words.
+    private mutating func words() throws(LangevinError) -> [UInt64] {
+        let n = try int()
+        guard n >= 0, n <= (data.count - offset) / 8 else {
+            throw LangevinError(.invalidData, "serialized data: bad length \(n)")
+        }
+        let start = offset
+        offset += 8 * n
+        return data.withUnsafeBytes { raw in
+            (0..<n).map { i in UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: UInt64.self)) }
+        }
     }
     public mutating func string() throws(LangevinError) -> String { String(decoding: try bytes(try count()), as: UTF8.self) }
     public mutating func error() throws(LangevinError) -> LangevinError? {

@@ -141,11 +141,11 @@ public final class MultiChainTrainer {
     ///   - concurrency: chains run at once (default: min(K, processors)); with 1 the chains run one after another,
     ///     each with the network's default threads.
     ///   - indices: the chains this process runs (default: all of 0..<K) — one process's share when several
-    ///     cooperate (MPI ranks). Chain k is the same whichever share it falls in, as long as it runs with the same
-    ///     threads: with K ≥ 2 give `threadsPerChain: 1`, which is what one process on several cores does.
-    ///   - threadsPerChain: the network, noise and BLAS threads of each chain (nil: 1 when chains run side by side,
-    ///     else the processors). The chains are built (their initial gradient), run and evaluated with OpenBLAS on
-    ///     that many threads: OpenBLAS's sums depend on its thread count.
+    ///     cooperate (MPI ranks). Chain k is the same whichever share it falls in and however many run at a time.
+    ///   - threadsPerChain: the network, noise and BLAS threads of each chain (nil: 1 when K ≥ 2, so that a chain's
+    ///     numbers never depend on the cores, the concurrency or the share; the processors when K = 1). The chains
+    ///     are built (their initial gradient), run and evaluated with OpenBLAS on that many threads: OpenBLAS's sums
+    ///     depend on its thread count.
     public init(configuration: TrainingConfiguration, data: TrainingData, chains: Int,
                 concurrency: Int? = nil, indices: [Int]? = nil, threadsPerChain: Int? = nil) throws(LangevinError) {
         guard chains >= 1 else {
@@ -161,12 +161,12 @@ public final class MultiChainTrainer {
         if let t = threadsPerChain, t < 1 {
             throw .invalidParameter("threads per chain must be ≥ 1, got \(t)")
         }
-        let workers = max(1, min(share.count, concurrency ?? NetworkNoise.processors))
+        let workers = max(1, min(share.count, concurrency ?? ThreadBudget.processors))
         self.concurrency = workers
         self.configuration = configuration
         self.data = data
         self.chains = chains
-        let threads = threadsPerChain ?? (workers > 1 ? 1 : nil)
+        let threads = threadsPerChain ?? (chains > 1 ? 1 : nil)
         self.threadsPerChain = threads
         trainers = try Self.withBLASThreads(threads) { () throws(LangevinError) in
             var made: [Trainer] = []

@@ -44,7 +44,7 @@ final class NetworkNoise: RandomSource {
             blocked.executor = runOnNetworkWorkers
             source = .gsl(blocked)
         case .philox:
-            var p = PhiloxRandom(seed: configuration.seed, chain: UInt64(chain), parallelism: parallelism ?? Self.processors)
+            var p = PhiloxRandom(seed: configuration.seed, chain: UInt64(chain), parallelism: parallelism ?? ThreadBudget.processors)
             p.executor = runOnNetworkWorkers
             source = .philox(p)
         }
@@ -79,8 +79,6 @@ final class NetworkNoise: RandomSource {
         }
     }
 
-    /// The threads this process may use (``ThreadBudget/processors``).
-    static var processors: Int { ThreadBudget.processors }
 
     func nextGaussian() -> Double {
         switch source {

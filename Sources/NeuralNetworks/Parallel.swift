@@ -48,7 +48,7 @@ func forkJoin(_ parts: Int, _ task: some ParallelTask) {
 /// after their last job (fork–joins come in quick succession within an evaluation), then sleep on a condition
 /// variable. One caller at a time: a concurrent caller finds the pool busy and runs its parts inline.
 final class WorkerPool: @unchecked Sendable {
-    static let shared = WorkerPool(workers: onlineProcessorCount() - 1)
+    static let shared = WorkerPool(workers: ThreadBudget.processors - 1)
 
     /// How long an idle worker polls before sleeping.
     static let spinSeconds = 0.002
@@ -155,9 +155,7 @@ public func partRange(_ t: Int, of parts: Int, total: Int, granule: Int = 1) -> 
     return cut(t)..<cut(t + 1)
 }
 
-/// The number of online processors (at least 1).
-/// The processors this process may use (``ThreadBudget/processors``: online ones, capped by `LANGEVIN_THREADS`).
-func onlineProcessorCount() -> Int { ThreadBudget.processors }
+
 
 /// While a network with its own worker threads runs, OpenBLAS must not start threads of its own (its level-3 calls
 /// from several threads at once would serialise on its shared pool): this sets OpenBLAS to one thread and returns the

@@ -55,7 +55,7 @@ public class SequentialNetwork: Network {
          fuseConvolutions: Bool, convolutionChunk: Int?) {
         precondition(maxBatchSize > 0, "maxBatchSize must be positive")
         precondition(!specs.isEmpty, "a network needs at least one layer")
-        let threads = max(1, threads ?? onlineProcessorCount())
+        let threads = max(1, threads ?? ThreadBudget.processors)
         var built: [any Layer] = []
         var specIndex: [Int] = []
         var shape = input
