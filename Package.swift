@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "LangevinCore", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
         // The only target that imports CGSL.
         .target(name: "GSLSupport", dependencies: ["LangevinCore", "CGSL"]),
-        // The counter-based Gaussian source (Philox keyed by seed and chain), the only target that imports CPhilox.
+        // The counter-based Gaussian source (Philox keyed by seed and chain), the only target that imports CPhilox (its tests check the C paths directly).
         .target(name: "CounterRandom", dependencies: ["LangevinCore", "CPhilox"]),
         // The only target that imports CCBLAS.
         .target(name: "LinearAlgebra", dependencies: ["CCBLAS"]),
@@ -119,7 +119,7 @@ let package = Package(
         // Fast deterministic unit tests.
         .testTarget(name: "LangevinCoreTests", dependencies: ["LangevinTestSupport", "LangevinCore"]),
         .testTarget(name: "GSLSupportTests", dependencies: ["LangevinTestSupport", "GSLSupport", "LangevinCore"]),
-        .testTarget(name: "CounterRandomTests", dependencies: ["LangevinTestSupport", "CounterRandom", "LangevinCore"]),
+        .testTarget(name: "CounterRandomTests", dependencies: ["LangevinTestSupport", "CounterRandom", "CPhilox", "LangevinCore"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["LangevinTestSupport", "Expressions", "LangevinCore"]),
         .testTarget(name: "PotentialsTests", dependencies: ["LangevinTestSupport", "Potentials", "LangevinCore"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["LangevinTestSupport", "Diagnostics", "GSLSupport", "LangevinCore"]),

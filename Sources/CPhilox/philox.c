@@ -66,6 +66,23 @@ static inline __attribute__((always_inline)) void sincos2pi_f32(float v, float *
 // gives uniforms from its words (2p, 2p + 1), p = 0, 1, as u = (top 24 bits + ½)·2^−24 in (0, 1) and
 // v = (top 24 bits)·2^−24 in [0, 1), and z[32p + l] = σ·r·cos 2πv, z[32p + 16 + l] = σ·r·sin 2πv, r = √(−2 ln u).
 #define LANES 16
+
+// The Box–Muller half of a block: the 16 counters' output words w0…w3 (lane l = counter l) to 64 normals.
+static inline __attribute__((always_inline)) void normals64(const uint32_t *restrict w0, const uint32_t *restrict w1,
+                                                            const uint32_t *restrict w2, const uint32_t *restrict w3,
+                                                            float sigma, float *restrict z) {
+    for (int l = 0; l < LANES; l++) {
+        float u0 = ((float)(w0[l] >> 8) + 0.5f) * 0x1.0p-24f, v0 = (float)(w1[l] >> 8) * 0x1.0p-24f;
+        float u1 = ((float)(w2[l] >> 8) + 0.5f) * 0x1.0p-24f, v1 = (float)(w3[l] >> 8) * 0x1.0p-24f;
+        float r0 = sigma * __builtin_elementwise_sqrt(-2.0f * log_f32(u0)), r1 = sigma * __builtin_elementwise_sqrt(-2.0f * log_f32(u1));
+        float cv0, sv0, cv1, sv1;
+        sincos2pi_f32(v0, &cv0, &sv0);
+        sincos2pi_f32(v1, &cv1, &sv1);
+        z[l] = r0 * cv0; z[16 + l] = r0 * sv0; z[32 + l] = r1 * cv1; z[48 + l] = r1 * sv1;
+    }
+}
+
+// The Philox half of a block in portable C (the compiler vectorises it for the target it is inlined into).
 static inline __attribute__((always_inline)) void block64(uint64_t block, uint64_t key, uint64_t domain, float sigma,
                                                           float *restrict z) {
     uint32_t c0[LANES], c1[LANES], c2[LANES], c3[LANES];
@@ -83,16 +100,49 @@ static inline __attribute__((always_inline)) void block64(uint64_t block, uint64
             c0[l] = n0; c1[l] = (uint32_t)p1; c2[l] = n2; c3[l] = (uint32_t)p0;
         }
     }
-    for (int l = 0; l < LANES; l++) {
-        float u0 = ((float)(c0[l] >> 8) + 0.5f) * 0x1.0p-24f, v0 = (float)(c1[l] >> 8) * 0x1.0p-24f;
-        float u1 = ((float)(c2[l] >> 8) + 0.5f) * 0x1.0p-24f, v1 = (float)(c3[l] >> 8) * 0x1.0p-24f;
-        float r0 = sigma * __builtin_elementwise_sqrt(-2.0f * log_f32(u0)), r1 = sigma * __builtin_elementwise_sqrt(-2.0f * log_f32(u1));
-        float cv0, sv0, cv1, sv1;
-        sincos2pi_f32(v0, &cv0, &sv0);
-        sincos2pi_f32(v1, &cv1, &sv1);
-        z[l] = r0 * cv0; z[16 + l] = r0 * sv0; z[32 + l] = r1 * cv1; z[48 + l] = r1 * sv1;
-    }
+    normals64(c0, c1, c2, c3, sigma, z);
 }
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define AVX512_TARGET __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma")))
+
+// The Philox half of a block with AVX-512 integer instructions: each 32-bit word lives in the low half of a 64-bit
+// lane (8 counters per register, two registers per word), so one vpmuludq gives the whole 64-bit product — high
+// and low words at once — where the portable loop needs two multiplies and a shuffle per word. High halves of lanes
+// carry garbage that vpmuludq ignores and the final pack drops. Same arithmetic, same bits.
+static inline __attribute__((always_inline)) AVX512_TARGET void block64_avx512(uint64_t block, uint64_t key,
+                                                                                uint64_t domain, float sigma,
+                                                                                float *restrict z) {
+    const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    __m512i a0 = _mm512_add_epi64(_mm512_set1_epi64((long long)(block * LANES)), lane);
+    __m512i b0 = _mm512_add_epi64(_mm512_set1_epi64((long long)(block * LANES + 8)), lane);
+    __m512i a1 = _mm512_srli_epi64(a0, 32), b1 = _mm512_srli_epi64(b0, 32);
+    __m512i a2 = _mm512_set1_epi64((long long)(uint32_t)domain), b2 = a2;
+    __m512i a3 = _mm512_set1_epi64((long long)(domain >> 32)), b3 = a3;
+    const __m512i m0 = _mm512_set1_epi64(PHILOX_M0), m1 = _mm512_set1_epi64(PHILOX_M1);
+    uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
+    for (int r = 0; r < 10; r++) {
+        if (r > 0) { k0 += PHILOX_W0; k1 += PHILOX_W1; }
+        const __m512i kk0 = _mm512_set1_epi64(k0), kk1 = _mm512_set1_epi64(k1);
+        __m512i pa0 = _mm512_mul_epu32(a0, m0), pa1 = _mm512_mul_epu32(a2, m1);
+        __m512i pb0 = _mm512_mul_epu32(b0, m0), pb1 = _mm512_mul_epu32(b2, m1);
+        a0 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(pa1, 32), a1, kk0, 0x96);
+        a2 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(pa0, 32), a3, kk1, 0x96);
+        b0 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(pb1, 32), b1, kk0, 0x96);
+        b2 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(pb0, 32), b3, kk1, 0x96);
+        a1 = pa1; a3 = pa0; b1 = pb1; b3 = pb0;
+    }
+    // Low words of a (counters 0…7) then b (8…15), in counter order.
+    const __m512i pack = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    _Alignas(64) uint32_t w0[LANES], w1[LANES], w2[LANES], w3[LANES];
+    _mm512_store_si512((void *)w0, _mm512_permutex2var_epi32(a0, pack, b0));
+    _mm512_store_si512((void *)w1, _mm512_permutex2var_epi32(a1, pack, b1));
+    _mm512_store_si512((void *)w2, _mm512_permutex2var_epi32(a2, pack, b2));
+    _mm512_store_si512((void *)w3, _mm512_permutex2var_epi32(a3, pack, b3));
+    normals64(w0, w1, w2, w3, sigma, z);
+}
+#endif
 
 // The bulk of a fill: whole blocks written in place.
 static inline __attribute__((always_inline)) void fill_blocks(float *restrict out, size_t blocks, uint64_t block,
@@ -100,10 +150,12 @@ static inline __attribute__((always_inline)) void fill_blocks(float *restrict ou
     for (size_t b = 0; b < blocks; b++) block64(block + b, key, domain, sigma, out + 64 * b);
 }
 
-__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma"))) static void
+#if defined(__x86_64__)
+AVX512_TARGET static void
 fill_blocks_avx512(float *restrict out, size_t blocks, uint64_t block, uint64_t key, uint64_t domain, float sigma) {
-    fill_blocks(out, blocks, block, key, domain, sigma);
+    for (size_t b = 0; b < blocks; b++) block64_avx512(block + b, key, domain, sigma, out + 64 * b);
 }
+#endif
 __attribute__((target("avx2,fma"))) static void
 fill_blocks_avx2(float *restrict out, size_t blocks, uint64_t block, uint64_t key, uint64_t domain, float sigma) {
     fill_blocks(out, blocks, block, key, domain, sigma);
@@ -115,13 +167,37 @@ static void fill_blocks_sse2(float *restrict out, size_t blocks, uint64_t block,
 
 typedef void (*fill_fn)(float *restrict, size_t, uint64_t, uint64_t, uint64_t, float);
 static fill_fn choose_fill(void) {
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")
         && __builtin_cpu_supports("avx512vl")) return fill_blocks_avx512;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return fill_blocks_avx2;
 #endif
     return fill_blocks_sse2;
+}
+
+unsigned cphilox_available_paths(void) {
+    unsigned paths = 1;
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) paths |= 2;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512vl")) paths |= 4;
+#endif
+    return paths;
+}
+
+int cphilox_fill_blocks_f32_path(unsigned path, float *out, size_t blocks, uint64_t block, uint64_t key,
+                                 uint64_t domain, float sigma) {
+    if ((cphilox_available_paths() & path) == 0) return -1;
+    switch (path) {
+    case 1: fill_blocks_sse2(out, blocks, block, key, domain, sigma); return 0;
+#if defined(__x86_64__)
+    case 2: fill_blocks_avx2(out, blocks, block, key, domain, sigma); return 0;
+    case 4: fill_blocks_avx512(out, blocks, block, key, domain, sigma); return 0;
+#endif
+    default: return -1;
+    }
 }
 
 void cphilox_fill_normal_f32(float *out, size_t count, uint64_t key, uint64_t domain, uint64_t first, float sigma) {

@@ -3,6 +3,7 @@
 // the same bits), and its statistics. Statistical tolerances are k = 5 standard errors of independent draws
 // (ESS = n: the draws are independent by construction, which the correlation tests check); seeds fixed before the
 // tests were written. With about 25 such comparisons a false failure has probability below 10⁻⁵.
+import CPhilox
 import CounterRandom
 import Foundation
 import LangevinCore
@@ -103,6 +104,26 @@ struct PhiloxLayoutTests {
         }
         #expect(covered == Float(n))
         #expect(zip(w, x).allSatisfy { $0 == 2 * $1 })
+    }
+
+    @Test("Every vector path this CPU has (portable, AVX2, AVX-512) writes the same bits")
+    func cpuPathsAgree() {
+        let blocks = 300, key: UInt64 = 0x0123_4567_89AB_CDEF, domain: UInt64 = 0xFEDC_BA98_7654_3210
+        // Blocks near 2³² counters exercise the carry into the counter's second word.
+        for first: UInt64 in [0, 7, (1 << 28) - 150] {
+            var reference = [Float](repeating: .nan, count: 64 * blocks)
+            let ok = reference.withUnsafeMutableBufferPointer {
+                cphilox_fill_blocks_f32_path(1, $0.baseAddress, blocks, first, key, domain, 1.5)
+            }
+            #expect(ok == 0)
+            for path: UInt32 in [2, 4] where cphilox_available_paths() & path != 0 {
+                var other = [Float](repeating: .nan, count: 64 * blocks)
+                _ = other.withUnsafeMutableBufferPointer {
+                    cphilox_fill_blocks_f32_path(path, $0.baseAddress, blocks, first, key, domain, 1.5)
+                }
+                #expect(other.map(\.bitPattern) == reference.map(\.bitPattern), "path \(path), first block \(first)")
+            }
+        }
     }
 
     @Test("Restoring the counters continues the identical stream; chains and seeds differ")

@@ -28,4 +28,12 @@ void cphilox_fill_normal_f64(double *out, size_t count, uint64_t key, uint64_t d
 
 /// out[i] ← uniform number first + i of stream (key, domain) on (0, 1) with 53 bits (2 per counter).
 void cphilox_fill_uniform_f64(double *out, size_t count, uint64_t key, uint64_t domain, uint64_t first);
+
+/// For tests and benchmarks: the bulk paths this CPU can run, as bits (1 portable, 2 AVX2 + FMA, 4 AVX-512).
+unsigned cphilox_available_paths(void);
+
+/// Whole blocks 64·block … through one path (a single bit of cphilox_available_paths); −1 if the CPU lacks it.
+/// Every path writes the same bits as the portable one.
+int cphilox_fill_blocks_f32_path(unsigned path, float *out, size_t blocks, uint64_t block, uint64_t key,
+                                 uint64_t domain, float sigma);
 #endif
