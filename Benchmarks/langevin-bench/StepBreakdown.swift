@@ -14,12 +14,18 @@ struct StepBreakdown {
     var other: Double { step - forward - backward - noise - update }
 }
 
-/// Mean milliseconds of `body` over `reps` calls after `warm` untimed ones.
+/// Milliseconds per call of `body`: the median over 7 batches of `reps / 7` calls each, after `warm` untimed calls
+/// (a batch that another process interrupted does not move the median, as it moved a single mean).
 func millisecondsPer(_ reps: Int, warm: Int = 20, _ body: () throws -> Void) rethrows -> Double {
     for _ in 0..<warm { try body() }
-    let t0 = DispatchTime.now().uptimeNanoseconds
-    for _ in 0..<reps { try body() }
-    return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-6 / Double(reps)
+    let batches = 7, perBatch = max(1, reps / batches)
+    var times: [Double] = []
+    for _ in 0..<batches {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<perBatch { try body() }
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-6 / Double(perBatch))
+    }
+    return median(times)
 }
 
 func w2Breakdown(dataRoot: String, steps: Int = 300) throws -> [StepBreakdown] {
