@@ -45,7 +45,8 @@ let package = Package(
         .target(name: "LangevinCore", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
         // The only target that imports CGSL.
         .target(name: "GSLSupport", dependencies: ["LangevinCore", "CGSL"]),
-        // The counter-based Gaussian source (Philox keyed by seed and chain), the only target that imports CPhilox (its tests check the C paths directly).
+        // The counter-based Gaussian source (Philox keyed by seed and chain), the only target that imports CPhilox
+        // (its tests also call the C paths directly).
         .target(name: "CounterRandom", dependencies: ["LangevinCore", "CPhilox"]),
         // The only target that imports CCBLAS.
         .target(name: "LinearAlgebra", dependencies: ["CCBLAS"]),

@@ -104,7 +104,7 @@ struct Bench: ParsableCommand {
     func printChains() throws {
         print("Many chains (W2 MLP, MNIST-5k, 10 epochs, whole runs): K chains side by side vs the same K back to back")
         print("K".padding(6) + "side by side (s)".padding(18) + "back to back (s)".padding(18) + "back to back / side by side")
-        let processors = NetworkThreads.processors
+        let processors = ThreadBudget.processors
         for k in Array(Set([2, 2 * processors])).sorted() {
             var together: [Double] = [], apart: [Double] = []
             for _ in 0..<max(1, min(reps, 3)) {

@@ -86,18 +86,10 @@ func w2Breakdown(dataRoot: String, steps: Int = 300) throws -> [StepBreakdown] {
                              noise: fill, update: max(0, fused - fill))
     }
 
-    var philox = PhiloxRandom(seed: 1, parallelism: NetworkThreads.processors)
+    var philox = PhiloxRandom(seed: 1, parallelism: ThreadBudget.processors)
     philox.executor = runOnNetworkWorkers
     let gsl = BlockedGSLRandom(algorithm: .taus2, seed: 1, blocks: 2, firstStream: 1)
     gsl.executor = runOnNetworkWorkers
     return [try measure(PhiloxRandom.name, philox), try measure("taus2 (GSL, 2 blocks)", gsl)]
 }
 
-/// The processor count, as the networks' worker pool sees it.
-enum NetworkThreads {
-    static var processors: Int { ThreadBudget.processors }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -165,17 +165,6 @@ static void fill_blocks_sse2(float *restrict out, size_t blocks, uint64_t block,
     fill_blocks(out, blocks, block, key, domain, sigma);
 }
 
-typedef void (*fill_fn)(float *restrict, size_t, uint64_t, uint64_t, uint64_t, float);
-static fill_fn choose_fill(void) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512vl")) return fill_blocks_avx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return fill_blocks_avx2;
-#endif
-    return fill_blocks_sse2;
-}
-
 unsigned cphilox_available_paths(void) {
     unsigned paths = 1;
 #if defined(__x86_64__)
@@ -185,6 +174,17 @@ unsigned cphilox_available_paths(void) {
         && __builtin_cpu_supports("avx512vl")) paths |= 4;
 #endif
     return paths;
+}
+
+typedef void (*fill_fn)(float *restrict, size_t, uint64_t, uint64_t, uint64_t, float);
+static fill_fn choose_fill(void) {
+    unsigned paths = cphilox_available_paths();
+#if defined(__x86_64__)
+    if (paths & 4) return fill_blocks_avx512;
+    if (paths & 2) return fill_blocks_avx2;
+#endif
+    (void)paths;
+    return fill_blocks_sse2;
 }
 
 int cphilox_fill_blocks_f32_path(unsigned path, float *out, size_t blocks, uint64_t block, uint64_t key,

@@ -79,7 +79,6 @@ final class NetworkNoise: RandomSource {
         }
     }
 
-
     func nextGaussian() -> Double {
         switch source {
         case .gsl(let b): return b.nextGaussian()

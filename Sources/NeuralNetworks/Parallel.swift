@@ -155,8 +155,6 @@ public func partRange(_ t: Int, of parts: Int, total: Int, granule: Int = 1) -> 
     return cut(t)..<cut(t + 1)
 }
 
-
-
 /// While a network with its own worker threads runs, OpenBLAS must not start threads of its own (its level-3 calls
 /// from several threads at once would serialise on its shared pool): this sets OpenBLAS to one thread and returns the
 /// previous setting, to be passed to ``restoreBLASThreads(_:)``. A no-op for single-threaded networks.
