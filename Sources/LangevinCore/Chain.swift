@@ -65,28 +65,22 @@ public func runChain<I: LangevinIntegrator, F: GradientEstimator, R: RandomSourc
     var summary = ChainSummary()
     integrator.prepare(&state, random: &random)
     let adjusted = integrator.isMetropolisAdjusted   // track acceptance
-    var acceptanceSum = 0.0
-    var accepted = 0
-    var gradientEvaluations = 0
+    var totals = StepTotals()
     var kinetic = 0.0
     var keptStates = 0
     let inverseMass = 1 / integrator.parameters.mass
     let total = schedule.totalSteps
     var t = 0
-    // Countdowns instead of a division per step.
-    var untilKeep = schedule.burnIn + schedule.thin
-    var untilProgress = progressInterval > 0 ? progressInterval : Int.max
+    // Step numbers of the next kept state and the next progress report; between them the loop only steps and counts.
+    var nextKeep = schedule.burnIn + schedule.thin
+    var nextProgress = progressInterval > 0 ? progressInterval : Int.max
     while t < total {
-        t &+= 1
-        let info = try integrator.step(&state, field: &field, random: &random)
-        gradientEvaluations &+= info.gradientEvaluations
-        if adjusted {
-            acceptanceSum += info.acceptanceProbability
-            if info.accepted { accepted &+= 1 }
-        }
-        untilKeep &-= 1
-        if untilKeep == 0 {
-            untilKeep = schedule.thin
+        let stop = min(nextKeep, nextProgress, total)
+        state.makeUnique()   // once per run of steps: nothing but the steps touches the state until `keep`
+        try integrator.advance(&state, field: &field, random: &random, steps: stop - t, totals: &totals)
+        t = stop
+        if t == nextKeep {
+            nextKeep = t <= total - schedule.thin ? t + schedule.thin : Int.max
             if integrator.usesMomentum {
                 let s = state.withMomentum { p in
                     var s = 0.0
@@ -97,19 +91,18 @@ public func runChain<I: LangevinIntegrator, F: GradientEstimator, R: RandomSourc
             }
             keptStates += 1
             keep(t, state)
-            if adjusted { keptAcceptance?(info.acceptanceProbability) }
+            if adjusted { keptAcceptance?(totals.last.acceptanceProbability) }
         }
-        untilProgress &-= 1
-        if untilProgress == 0 {
-            untilProgress = progressInterval
+        if t == nextProgress {
+            nextProgress = t <= Int.max - progressInterval ? t + progressInterval : Int.max
             progress?(t)
         }
     }
     summary.stepsTaken = t
-    summary.gradientEvaluations = gradientEvaluations
+    summary.gradientEvaluations = totals.gradientEvaluations
     if integrator.usesMomentum && keptStates > 0 { summary.kineticTemperature = kinetic / Double(keptStates) }
-    summary.meanAcceptance = adjusted ? acceptanceSum / Double(max(t, 1)) : 1
-    summary.acceptanceRate = adjusted ? Double(accepted) / Double(max(t, 1)) : 1
+    summary.meanAcceptance = adjusted ? totals.acceptanceSum / Double(max(t, 1)) : 1
+    summary.acceptanceRate = adjusted ? Double(totals.accepted) / Double(max(t, 1)) : 1
     return summary
 }
 

@@ -33,9 +33,28 @@ public protocol LangevinIntegrator {
     mutating func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo
+
+    /// Takes `steps` ≥ 1 steps, exactly as that many calls of ``step(_:field:random:)`` would (same numbers, bit for
+    /// bit), adding each step's report to `totals` in order, on a state whose storage the caller has made unique (``LangevinState/makeUnique()``) and does not share
+    /// until this returns. ``runChain(integrator:field:state:random:schedule:progressInterval:progress:keptAcceptance:keep:)``
+    /// calls it for the steps between kept states, so that a scheme may keep a small state in local variables for
+    /// the whole run of steps. On divergence it throws the error the failing ``step(_:field:random:)`` would have
+    /// thrown, with the state at the last finite step. The default calls ``step(_:field:random:)`` `steps` times.
+    mutating func advance<F: GradientEstimator, R: RandomSource>(
+        _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R, steps: Int,
+        totals: inout StepTotals
+    ) throws(DivergenceError<F.Scalar>)
 }
 
 extension LangevinIntegrator {
+    @inlinable
+    public mutating func advance<F: GradientEstimator, R: RandomSource>(
+        _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R, steps: Int,
+        totals: inout StepTotals
+    ) throws(DivergenceError<F.Scalar>) {
+        for _ in 0..<steps { totals.add(try step(&state, field: &field, random: &random)) }
+    }
+
     /// Sets the time step h for the following steps, keeping T, γ and m.
     public mutating func setTimeStep(_ timeStep: Double) throws(LangevinError) {
         var p = parameters
@@ -105,9 +124,9 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
 
     /// Writes the move y = x − τ∇U(x) + σξ into the state's trial position (no ξ drawn when σ = 0) and returns
     /// Σ yᵢ·0, accumulated in the same loop: 0 exactly when y is finite (v·0 is NaN when v is not finite).
+    /// The caller has made the state unique.
     @inlinable @inline(__always)
     func propose<S, R: RandomSource>(_ state: inout LangevinState<S>, random: inout R) -> S {
-        state.makeUnique()
         let n = state.dimension
         let x = state.x, g = state.g, y = state.trialX, xi = state.noise
         let hs = S(tau)
@@ -143,6 +162,26 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
 
     @inlinable @inline(__always)
     public mutating func step<F: GradientEstimator, R: RandomSource>(
+        _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
+    ) throws(DivergenceError<F.Scalar>) -> StepInfo {
+        state.makeUnique()
+        return try stepOnUniqueState(&state, field: &field, random: &random)
+    }
+
+    /// The steps one after another without the copy-on-write check of each (the caller has made the state unique).
+    @inlinable @inline(__always)
+    public mutating func advance<F: GradientEstimator, R: RandomSource>(
+        _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R, steps: Int,
+        totals: inout StepTotals
+    ) throws(DivergenceError<F.Scalar>) {
+        var sums = totals   // a local for the run (an inout one would live in memory)
+        defer { totals = sums }
+        for _ in 0..<steps { sums.add(try stepOnUniqueState(&state, field: &field, random: &random)) }
+    }
+
+    /// ``step(_:field:random:)`` without the copy-on-write check (the caller has made the state unique).
+    @inlinable @inline(__always)
+    mutating func stepOnUniqueState<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
         let check = propose(&state, random: &random)
@@ -198,6 +237,7 @@ public struct MALA: LangevinIntegrator, Sendable {
     public mutating func step<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo {
+        state.makeUnique()
         let proposedFinite = proposal.propose(&state, random: &random) == 0
         let temperature = parameters.temperature, tau = proposal.tau
         let n = state.dimension

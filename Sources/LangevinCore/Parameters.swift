@@ -60,3 +60,29 @@ public struct StepInfo: Sendable, Equatable {
         self.gradientEvaluations = gradientEvaluations
     }
 }
+
+/// The running totals of a chain's steps, accumulated step by step in order (by
+/// ``LangevinIntegrator/advance(_:field:random:steps:totals:)``), and the last step's ``StepInfo``.
+public struct StepTotals: Sendable, Equatable {
+    /// The last step's report (energy NaN and no gradient evaluations before any step).
+    public var last = StepInfo(energy: .nan, gradientEvaluations: 0)
+    /// Steps taken.
+    public var steps = 0
+    /// Gradient evaluations spent by all of them.
+    public var gradientEvaluations = 0
+    /// Σ of the steps' Metropolis acceptance probabilities.
+    public var acceptanceSum = 0.0
+    /// Accepted proposals.
+    public var accepted = 0
+
+    public init() {}
+
+    /// Appends one step's report.
+    @inlinable public mutating func add(_ info: StepInfo) {
+        last = info
+        steps &+= 1
+        gradientEvaluations &+= info.gradientEvaluations
+        acceptanceSum += info.acceptanceProbability
+        if info.accepted { accepted &+= 1 }
+    }
+}

@@ -150,7 +150,17 @@ struct ChainTests {
         #expect(error.asLangevinError.message.contains("step 6"))
     }
 
-    private func runawayChain() throws -> (DivergenceError<Double>?, [Double]) {
+    @Test("A divergence inside a run of unkept steps names the same step and state")
+    func divergenceBetweenKeptStates() throws {
+        let (failure, kept) = try runawayChain(thin: 50)
+        let error = try #require(failure)
+        #expect(error.step == 6 && error.quantity == "energy")
+        #expect(error.lastFiniteState.stepCount == 5)
+        #expect(error.lastFiniteState.position == (try runawayChain(thin: 1)).0?.lastFiniteState.position)
+        #expect(kept.isEmpty)
+    }
+
+    private func runawayChain(thin: Int = 1) throws -> (DivergenceError<Double>?, [Double]) {
         var field = Runaway()
         var state = try LangevinState(position: [1.0], field: &field)
         var random = ScriptedRandom(gaussians: [0])
@@ -158,7 +168,7 @@ struct ChainTests {
         var kept: [Double] = []
         let result = Result { () throws(DivergenceError<Double>) -> ChainSummary in
             try runChain(integrator: &integ, field: &field, state: &state, random: &random,
-                         schedule: ChainSchedule(steps: 100)) { _, s in kept.append(s.position[0]) }
+                         schedule: ChainSchedule(steps: 100, thin: thin)) { _, s in kept.append(s.position[0]) }
         }
         if case .failure(let e) = result { return (e, kept) }
         return (nil, kept)
@@ -200,6 +210,53 @@ struct ChainTests {
         #expect(steps == [17, 27, 37, 47, 57, 67, 77, 87, 97])
         #expect(summary.stepsTaken == 102)
         #expect(summary.gradientEvaluations == 102)
+    }
+
+    @Test("runChain takes the steps step() takes, bit for bit, and states kept by copy stay as they were",
+          arguments: ["euler-maruyama", "mala", "baoab"])
+    func runChainMatchesSteps(scheme: String) throws {
+        // Burn-in, thinning and a progress interval that cut the run into runs of 1…7 steps between events.
+        let schedule = ChainSchedule(steps: 61, burnIn: 4, thin: 7)
+        let params = LangevinParameters(timeStep: 0.3, temperature: 0.8)
+        var field = Quadratic(k: 1.5, dimension: 3)
+        var state = try LangevinState(position: [0.5, -1.0, 2.0], field: &field)
+        var random = SplitMix64(seed: 11)
+        var integ = try AnyIntegrator(name: scheme, parameters: params)
+        var keptCopies: [LangevinState<Double>] = [], keptPositions: [[Double]] = [], progress: [Int] = []
+        var keptAcceptances: [Double] = []
+        let summary = try runChain(integrator: &integ, field: &field, state: &state, random: &random,
+                                   schedule: schedule, progressInterval: 5, progress: { progress.append($0) },
+                                   keptAcceptance: { keptAcceptances.append($0) }) { _, s in
+            keptCopies.append(copy s)          // shares storage until the chain steps again
+            keptPositions.append(s.position)
+        }
+        // The same chain by hand.
+        var field2 = Quadratic(k: 1.5, dimension: 3)
+        var state2 = try LangevinState(position: [0.5, -1.0, 2.0], field: &field2)
+        var random2 = SplitMix64(seed: 11)
+        var integ2 = try AnyIntegrator(name: scheme, parameters: params)
+        integ2.prepare(&state2, random: &random2)
+        var handPositions: [[Double]] = [], acceptanceSum = 0.0, handAcceptances: [Double] = []
+        for t in 1...schedule.totalSteps {
+            let info = try integ2.step(&state2, field: &field2, random: &random2)
+            acceptanceSum += info.acceptanceProbability
+            if t >= schedule.burnIn + schedule.thin && (t - schedule.burnIn) % schedule.thin == 0 {
+                handPositions.append(state2.position)
+                handAcceptances.append(info.acceptanceProbability)
+            }
+        }
+        #expect(keptPositions == handPositions)
+        #expect(keptCopies.map(\.position) == handPositions)   // copy-on-write: later steps did not touch them
+        #expect(state.position == state2.position && state.gradient == state2.gradient)
+        #expect(state.energy == state2.energy && state.stepCount == schedule.totalSteps)
+        #expect(progress == Array(stride(from: 5, through: schedule.totalSteps, by: 5)))
+        #expect(summary.stepsTaken == schedule.totalSteps && summary.gradientEvaluations >= schedule.totalSteps)
+        if integ.isMetropolisAdjusted {
+            #expect(summary.meanAcceptance == acceptanceSum / Double(schedule.totalSteps))
+            #expect(keptAcceptances == handAcceptances)
+        } else {
+            #expect(summary.meanAcceptance == 1 && keptAcceptances.isEmpty)
+        }
     }
 
     @Test("States are values: stepping a copy leaves the original alone")
