@@ -9,7 +9,9 @@ import NeuralNetworks
 
 /// The small part of a checkpoint, stored as JSON; the large arrays follow it in binary.
 struct CheckpointHeader: Codable {
-    static let currentVersion = 3
+    /// 4: the Philox normals are computed with fused multiply–adds (other bits than version 3's builds drew, so a
+    /// version-3 run resumed here would continue with another noise stream: refused).
+    static let currentVersion = 4
     var version: Int
     var configuration: TrainingConfiguration
     var stepsDone: Int
@@ -123,7 +125,11 @@ enum CheckpointFile {
         }
         guard offset == body else { throw corrupt("trailing bytes") }
         guard header.version == CheckpointHeader.currentVersion else {
-            throw LangevinError(.invalidData, "checkpoint '\(path)' has version \(header.version); this build reads \(CheckpointHeader.currentVersion)")
+            let why = header.version == 3
+                ? " (its run drew the earlier Philox normals; resuming it here would change the remaining noise — start the run again)"
+                : ""
+            throw LangevinError(.invalidData,
+                "checkpoint '\(path)' has version \(header.version); this build reads \(CheckpointHeader.currentVersion)\(why)")
         }
         try validate(header, corrupt: corrupt)
         return (header, arrays)

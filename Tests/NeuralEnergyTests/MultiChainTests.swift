@@ -129,6 +129,28 @@ struct MultiChainTests {
         #expect(throws: LangevinError.self) { try other.restoreCheckpoint(from: path(0)!) }
     }
 
+    @Test("A checkpoint of format version 3 (the earlier Philox normals) is refused with the reason")
+    func oldCheckpointVersion() throws {
+        let d = try data(), c = try config(.sgld)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("langevin-ck-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trainer = try Trainer(configuration: c, data: d, chain: 0)
+        try trainer.advance(to: 3)
+        try trainer.writeCheckpoint(to: dir + "/now.bin")
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/now.bin")))
+        let (decoded, arrays) = try CheckpointFile.decode(bytes, path: "now.bin")
+        var header = decoded
+        #expect(header.version == CheckpointHeader.currentVersion && header.version == 4)
+        header.version = 3
+        try Data(try CheckpointFile.encode(header: header, arrays: arrays)).write(to: URL(fileURLWithPath: dir + "/v3.bin"))
+        let fresh = try Trainer(configuration: c, data: d, chain: 0)
+        #expect { try fresh.restoreCheckpoint(from: dir + "/v3.bin") } throws: { error in
+            guard let e = error as? LangevinError else { return false }
+            return e.message.contains("version 3") && e.message.contains("earlier Philox normals")
+        }
+    }
+
     @Test("Chain seeds: chain 0 keeps the run's seed, the others are distinct")
     func seeds() {
         #expect(Trainer.chainSeed(42, chain: 0) == 42)
