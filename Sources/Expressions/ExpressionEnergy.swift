@@ -114,10 +114,12 @@ public struct ExpressionEnergy: Energy, Sendable, CustomStringConvertible {
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * n) { buffer in
             let v = buffer.baseAddress!          // forward values
             let w = v + n                        // adjoints ∂U/∂slot
-            for i in 0..<d { v[i] = x[i] }
-            w.initialize(repeating: 0, count: n)
+            for i in 0..<d {
+                v[i] = x[i]
+                w[i] = 0
+            }
             tape.withUnsafeBufferPointer { t in
-                forwardSweep(t, v)
+                forwardSweep(t, v, clearing: w)
                 w[output] = 1
                 reverseSweep(t, v, w)
             }

@@ -110,6 +110,19 @@ func forwardSweep(_ tape: UnsafeBufferPointer<Instruction>, _ v: UnsafeMutablePo
     }
 }
 
+/// The forward sweep of ``energyAndGradient``: also clears the adjoint of every slot it writes (w[out] = 0), so the
+/// reverse sweep needs no separate pass over `w` (together with the variables' adjoints, cleared by the caller, that
+/// is every slot the reverse sweep reads).
+@inlinable @inline(__always)
+func forwardSweep(_ tape: UnsafeBufferPointer<Instruction>, _ v: UnsafeMutablePointer<Double>,
+                  clearing w: UnsafeMutablePointer<Double>) {
+    for ins in tape {
+        let out = Int(ins.out)
+        v[out] = apply(ins.op, v, Int(ins.a), Int(ins.b), ins.c)
+        w[out] = 0
+    }
+}
+
 /// Reverse sweep: given the forward values `v` and the adjoints `w` (w[output] = 1, all other slots 0), accumulates
 /// w[s] = ∂U/∂slot[s] for every slot, walking the tape backwards (each slot's adjoint is complete before it is read,
 /// because an instruction's result is only used by later instructions).
