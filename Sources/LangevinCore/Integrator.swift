@@ -174,9 +174,7 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R, steps: Int,
         totals: inout StepTotals
     ) throws(DivergenceError<F.Scalar>) {
-        var sums = totals   // a local for the run (an inout one would live in memory)
-        defer { totals = sums }
-        for _ in 0..<steps { sums.add(try stepOnUniqueState(&state, field: &field, random: &random)) }
+        for _ in 0..<steps { totals.add(try stepOnUniqueState(&state, field: &field, random: &random)) }
     }
 
     /// ``step(_:field:random:)`` without the copy-on-write check (the caller has made the state unique).
