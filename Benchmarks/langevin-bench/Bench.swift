@@ -23,7 +23,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Generators to measure (comma-separated).") var rngs: String = "mt19937,taus2"
     @Option(help: "Chains for W1b (10^4 steps each).") var chains: Int = 1000
     @Flag(help: "Print one JSON line per result instead of a table.") var json = false
-    @Option(help: "Workloads: w1, networks, chains (K network chains side by side against K runs back to back), w2-breakdown, breakdown, or all.") var workloads: String = "w1"
+    @Option(help: "Workloads: w1, networks, chains (K network chains side by side against K runs back to back), w2-breakdown, breakdown, philox-paths (the noise fill through each vector path), or all.") var workloads: String = "w1"
     @Option(help: "Folder with mnist_5k.csv.gz (make data).") var dataRoot: String = "data"
     @Option(help: "A Python with PyTorch: also run the peer scripts in the same run.") var python: String?
     @Option(help: "Folder of the peer scripts (mlp_sgld_torch.py, cnn_sgld_torch.py).") var peers: String = "../shared/bench/peers"
@@ -42,6 +42,7 @@ struct Bench: ParsableCommand {
         if workloads == "w1" || workloads == "all" { try w1() }
         if workloads == "networks" || workloads == "all" || workloads == "w2-breakdown" { try printW2Breakdown() }
         if workloads == "networks" || workloads == "all" || workloads == "chains" { try printChains() }
+        if workloads == "networks" || workloads == "all" || workloads == "philox-paths" { try printPhiloxPaths() }
         if workloads == "breakdown" {
             for (name, v) in try w1Breakdown(steps: steps) { print(name.padding(58) + format1(v / 1e6) + " M steps/s") }
             var m = 0.0
@@ -114,6 +115,14 @@ struct Bench: ParsableCommand {
             }
             let t = median(together), a = median(apart)
             print("\(k)".padding(6) + format2(t).padding(18) + format2(a).padding(18) + format2(a / t))
+        }
+    }
+
+    func printPhiloxPaths() throws {
+        print("Philox fill of 478 464 normals (W2's 478 410 in whole blocks), one thread, each path this CPU runs:")
+        for r in try philoxPathTimes() {
+            print(r.path.description.padding(12) + String((r.nanoseconds * 1000).rounded() / 1000).padding(8)
+                  + "ns per normal" + (r.same ? "" : "  (BITS DIFFER FROM THE PORTABLE PATH)"))
         }
     }
 

@@ -144,6 +144,45 @@ public struct PhiloxRandom: RandomSource {
         }
     }
 
+    /// A vectorised code path of the single-precision fill. The fill picks the widest path the CPU runs; every
+    /// path writes the same bits (explicit fused multiply–adds, no implicit contraction).
+    public enum VectorPath: UInt32, CaseIterable, Sendable, CustomStringConvertible {
+        /// Plain C (SSE2 on x86-64, whose fused multiply–adds are calls of libm's `fmaf`: many times slower than
+        /// the vector paths, which run FMA instructions).
+        case portable = 1
+        /// AVX2 + FMA, 8 lanes.
+        case avx2 = 2
+        /// AVX-512 (F, DQ, BW, VL), 16 lanes, 64-bit-lane multiplies for the Philox rounds.
+        case avx512 = 4
+
+        /// The paths this CPU can run, narrowest first.
+        public static var available: [VectorPath] {
+            let bits = cphilox_available_paths()
+            return allCases.filter { bits & $0.rawValue != 0 }
+        }
+
+        public var description: String {
+            switch self {
+            case .portable: "portable"
+            case .avx2: "AVX2"
+            case .avx512: "AVX-512"
+            }
+        }
+    }
+
+    /// For tests and benchmarks: σ·z for the whole 64-normal blocks `firstBlock ..< firstBlock + buffer.count / 64`
+    /// of stream (`key`, `domain`) through one path, on the calling thread. Returns false (and writes nothing) if the
+    /// CPU lacks the path.
+    ///
+    /// - Precondition: `buffer.count` is a multiple of 64.
+    public static func fillBlocks(_ buffer: UnsafeMutableBufferPointer<Float>, through path: VectorPath,
+                                  firstBlock: UInt64, key: UInt64, domain: UInt64, sigma: Float) -> Bool {
+        precondition(buffer.count % 64 == 0, "whole blocks of 64 normals, got \(buffer.count)")
+        guard let base = buffer.baseAddress else { return VectorPath.available.contains(path) }
+        return cphilox_fill_blocks_f32_path(path.rawValue, base, buffer.count / 64, firstBlock, key, domain,
+                                            sigma) == 0
+    }
+
     /// The raw Philox4x32-10 bijection: `counter` encrypted under `key` (Random123's `philox4x32(ctr, key)`).
     public static func philox4x32_10(counter: (UInt32, UInt32, UInt32, UInt32), key: (UInt32, UInt32))
         -> (UInt32, UInt32, UInt32, UInt32) {

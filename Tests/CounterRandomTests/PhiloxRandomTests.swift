@@ -106,22 +106,37 @@ struct PhiloxLayoutTests {
         #expect(zip(w, x).allSatisfy { $0 == 2 * $1 })
     }
 
-    @Test("Every vector path this CPU has (portable, AVX2, AVX-512) writes the same bits")
+    @Test("Every vector path this CPU has (portable, AVX2, AVX-512) writes the same bits as the fill itself")
     func cpuPathsAgree() {
         let blocks = 300, key: UInt64 = 0x0123_4567_89AB_CDEF, domain: UInt64 = 0xFEDC_BA98_7654_3210
+        let available = PhiloxRandom.VectorPath.available
+        #expect(available.first == .portable)
+        #expect(available.map(\.rawValue) == PhiloxRandom.VectorPath.allCases.map(\.rawValue)
+            .filter { cphilox_available_paths() & $0 != 0 })
         // Blocks near 2³² counters exercise the carry into the counter's second word.
         for first: UInt64 in [0, 7, (1 << 28) - 150] {
             var reference = [Float](repeating: .nan, count: 64 * blocks)
             let ok = reference.withUnsafeMutableBufferPointer {
-                cphilox_fill_blocks_f32_path(1, $0.baseAddress, blocks, first, key, domain, 1.5)
+                PhiloxRandom.fillBlocks($0, through: .portable, firstBlock: first, key: key, domain: domain, sigma: 1.5)
             }
-            #expect(ok == 0)
-            for path: UInt32 in [2, 4] where cphilox_available_paths() & path != 0 {
+            #expect(ok)
+            // The dispatching fill (whatever path it chose) gives the same numbers.
+            var dispatched = [Float](repeating: .nan, count: 64 * blocks)
+            dispatched.withUnsafeMutableBufferPointer {
+                cphilox_fill_normal_f32($0.baseAddress, $0.count, key, domain, 64 * first, 1.5)
+            }
+            #expect(dispatched.map(\.bitPattern) == reference.map(\.bitPattern), "dispatched, first block \(first)")
+            for path in PhiloxRandom.VectorPath.allCases where path != .portable {
                 var other = [Float](repeating: .nan, count: 64 * blocks)
-                _ = other.withUnsafeMutableBufferPointer {
-                    cphilox_fill_blocks_f32_path(path, $0.baseAddress, blocks, first, key, domain, 1.5)
+                let ran = other.withUnsafeMutableBufferPointer {
+                    PhiloxRandom.fillBlocks($0, through: path, firstBlock: first, key: key, domain: domain, sigma: 1.5)
                 }
-                #expect(other.map(\.bitPattern) == reference.map(\.bitPattern), "path \(path), first block \(first)")
+                #expect(ran == available.contains(path), "\(path)")
+                if ran {
+                    #expect(other.map(\.bitPattern) == reference.map(\.bitPattern), "path \(path), first block \(first)")
+                } else {
+                    #expect(other.allSatisfy { $0.isNaN }, "a path the CPU lacks writes nothing")
+                }
             }
         }
     }

@@ -8,7 +8,7 @@
 // pairs per counter from 24-bit uniforms, stored lane by lane: see block64 in philox.c); in double precision, normal
 // j comes from counter j / 2 (one pair from 53-bit uniforms). Any element of any stream is a function of its index
 // alone, so fills split into blocks give the same numbers for any split and any thread count, and all CPU paths
-// round identically (no contraction into fused multiply–adds).
+// round identically (explicit fused multiply–adds in the Box–Muller polynomials, no implicit contraction).
 #ifndef LANGEVIN_CPHILOX_H
 #define LANGEVIN_CPHILOX_H
 #include <stddef.h>
