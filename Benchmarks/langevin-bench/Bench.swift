@@ -42,7 +42,7 @@ struct Bench: ParsableCommand {
         if workloads == "w1" || workloads == "all" { try w1() }
         if workloads == "networks" || workloads == "all" || workloads == "w2-breakdown" { try printW2Breakdown() }
         if workloads == "networks" || workloads == "all" || workloads == "chains" { try printChains() }
-        if workloads == "networks" || workloads == "all" || workloads == "philox-paths" { try printPhiloxPaths() }
+        if workloads == "networks" || workloads == "all" || workloads == "philox-paths" { printPhiloxPaths() }
         if workloads == "breakdown" {
             for (name, v) in try w1Breakdown(steps: steps) { print(name.padding(58) + format1(v / 1e6) + " M steps/s") }
             var m = 0.0
@@ -118,9 +118,16 @@ struct Bench: ParsableCommand {
         }
     }
 
-    func printPhiloxPaths() throws {
+    func printPhiloxPaths() {
+        let times = philoxPathTimes()
+        if json {
+            for r in times {
+                print("{\"workload\":\"philox-paths\",\"path\":\"\(r.path)\",\"ns_per_normal\":\(r.nanoseconds),\"same_bits\":\(r.same)}")
+            }
+            return
+        }
         print("Philox fill of 478 464 normals (W2's 478 410 in whole blocks), one thread, each path this CPU runs:")
-        for r in try philoxPathTimes() {
+        for r in times {
             print(r.path.description.padding(12) + String((r.nanoseconds * 1000).rounded() / 1000).padding(8)
                   + "ns per normal" + (r.same ? "" : "  (BITS DIFFER FROM THE PORTABLE PATH)"))
         }

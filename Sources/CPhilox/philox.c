@@ -255,7 +255,7 @@ void cphilox_fill_normal_f32(float *out, size_t count, uint64_t key, uint64_t do
     uint64_t j = first;
     if (j % 64 != 0 && count > 0) {          // a partial first block
         float z[64];
-        block64(j / 64, key, domain, sigma, z);
+        fill(z, 1, j / 64, key, domain, sigma);   // the CPU's path, as for whole blocks
         for (size_t lane = j % 64; lane < 64 && i < count; lane++) out[i++] = z[lane];
         j = first + i;
     }
@@ -265,7 +265,7 @@ void cphilox_fill_normal_f32(float *out, size_t count, uint64_t key, uint64_t do
     j += 64 * blocks;
     if (i < count) {                         // a partial last block
         float z[64];
-        block64(j / 64, key, domain, sigma, z);
+        fill(z, 1, j / 64, key, domain, sigma);   // the CPU's path, as for whole blocks
         for (size_t lane = 0; i < count; lane++) out[i++] = z[lane];
     }
 }

@@ -19,6 +19,10 @@ public struct ChainSchedule: Sendable, Equatable {
         guard steps >= 1 else { throw .invalidParameter("the number of sampling steps must be ≥ 1, got \(steps)", parameter: "steps") }
         guard burnIn >= 0 else { throw .invalidParameter("the number of burn-in steps must be ≥ 0, got \(burnIn)", parameter: "burnIn") }
         guard thin >= 1 else { throw .invalidParameter("the thinning interval must be ≥ 1, got \(thin)", parameter: "thin") }
+        guard burnIn <= Int.max - steps else {
+            throw .invalidParameter("burn-in plus sampling steps overflow a 64-bit count (\(burnIn) + \(steps))",
+                                    parameter: "burnIn")
+        }
     }
 
     /// Number of states kept.
@@ -62,6 +66,11 @@ public func runChain<I: LangevinIntegrator, F: GradientEstimator, R: RandomSourc
                             progressInterval: progressInterval, progress: progress, keptAcceptance: keptAcceptance,
                             keep: keep)
     }
+    do {
+        try schedule.validate()
+    } catch {
+        preconditionFailure("runChain: \(error.message) (check the schedule with ChainSchedule.validate() first)")
+    }
     var summary = ChainSummary()
     integrator.prepare(&state, random: &random)
     let adjusted = integrator.isMetropolisAdjusted   // track acceptance
@@ -72,11 +81,10 @@ public func runChain<I: LangevinIntegrator, F: GradientEstimator, R: RandomSourc
     let total = schedule.totalSteps
     var t = 0
     // Step numbers of the next kept state and the next progress report; between them the loop only steps and counts.
-    var nextKeep = schedule.burnIn + schedule.thin
+    var nextKeep = schedule.thin <= total - schedule.burnIn ? schedule.burnIn + schedule.thin : Int.max
     var nextProgress = progressInterval > 0 ? progressInterval : Int.max
     while t < total {
         let stop = min(nextKeep, nextProgress, total)
-        state.makeUnique()   // once per run of steps: nothing but the steps touches the state until `keep`
         try integrator.advance(&state, field: &field, random: &random, steps: stop - t, totals: &totals)
         t = stop
         if t == nextKeep {

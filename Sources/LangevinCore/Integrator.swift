@@ -34,11 +34,12 @@ public protocol LangevinIntegrator {
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R
     ) throws(DivergenceError<F.Scalar>) -> StepInfo
 
-    /// Takes `steps` ≥ 1 steps, exactly as that many calls of ``step(_:field:random:)`` would (same numbers, bit for
-    /// bit), adding each step's report to `totals` in order, on a state whose storage the caller has made unique (``LangevinState/makeUnique()``) and does not share
-    /// until this returns. ``runChain(integrator:field:state:random:schedule:progressInterval:progress:keptAcceptance:keep:)``
-    /// calls it for the steps between kept states, so that a scheme may keep a small state in local variables for
-    /// the whole run of steps. On divergence it throws the error the failing ``step(_:field:random:)`` would have
+    /// Takes `steps` ≥ 0 steps, exactly as that many calls of ``step(_:field:random:)`` would (same numbers, bit for
+    /// bit), adding each step's report to `totals` in order.
+    /// ``runChain(integrator:field:state:random:schedule:progressInterval:progress:keptAcceptance:keep:)``
+    /// calls it for the steps between kept states, so that a scheme may make the state's storage unique
+    /// (``LangevinState/makeUnique()``, which an implementation must call before it writes, as `step` does) once
+    /// for the whole run, or keep a small state in local variables. On divergence it throws the error the failing ``step(_:field:random:)`` would have
     /// thrown, with the state at the last finite step. The default calls ``step(_:field:random:)`` `steps` times.
     mutating func advance<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R, steps: Int,
@@ -168,12 +169,13 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
         return try stepOnUniqueState(&state, field: &field, random: &random)
     }
 
-    /// The steps one after another without the copy-on-write check of each (the caller has made the state unique).
+    /// The steps one after another with one copy-on-write check for the whole run instead of one per step.
     @inlinable @inline(__always)
     public mutating func advance<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R, steps: Int,
         totals: inout StepTotals
     ) throws(DivergenceError<F.Scalar>) {
+        state.makeUnique()
         for _ in 0..<steps { totals.add(try stepOnUniqueState(&state, field: &field, random: &random)) }
     }
 

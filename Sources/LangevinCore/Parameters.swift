@@ -63,6 +63,9 @@ public struct StepInfo: Sendable, Equatable {
 
 /// The running totals of a chain's steps, accumulated step by step in order (by
 /// ``LangevinIntegrator/advance(_:field:random:steps:totals:)``), and the last step's ``StepInfo``.
+///
+/// Equality compares the fields as numbers: before the first step `last.energy` is NaN, so two fresh totals are
+/// not equal.
 public struct StepTotals: Sendable, Equatable {
     /// The last step's report (energy NaN and no gradient evaluations before any step).
     public var last = StepInfo(energy: .nan, gradientEvaluations: 0)

@@ -10,7 +10,8 @@ import NeuralNetworks
 /// The small part of a checkpoint, stored as JSON; the large arrays follow it in binary.
 struct CheckpointHeader: Codable {
     /// 4: the Philox normals are computed with fused multiply–adds (other bits than version 3's builds drew, so a
-    /// version-3 run resumed here would continue with another noise stream: refused).
+    /// version-3 run with Philox noise resumed here would continue with another noise stream: refused; a version-3
+    /// run with GSL noise draws the same numbers as before and is read).
     static let currentVersion = 4
     var version: Int
     var configuration: TrainingConfiguration
@@ -124,7 +125,8 @@ enum CheckpointFile {
             offset += 4 * count
         }
         guard offset == body else { throw corrupt("trailing bytes") }
-        guard header.version == CheckpointHeader.currentVersion else {
+        let sameNoise = header.version == 3 && header.configuration.noise != .philox
+        guard header.version == CheckpointHeader.currentVersion || sameNoise else {
             let why = header.version == 3
                 ? " (its run drew the earlier Philox normals; resuming it here would change the remaining noise — start the run again)"
                 : ""

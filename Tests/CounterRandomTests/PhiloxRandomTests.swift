@@ -111,8 +111,6 @@ struct PhiloxLayoutTests {
         let blocks = 300, key: UInt64 = 0x0123_4567_89AB_CDEF, domain: UInt64 = 0xFEDC_BA98_7654_3210
         let available = PhiloxRandom.VectorPath.available
         #expect(available.first == .portable)
-        #expect(available.map(\.rawValue) == PhiloxRandom.VectorPath.allCases.map(\.rawValue)
-            .filter { cphilox_available_paths() & $0 != 0 })
         // Blocks near 2³² counters exercise the carry into the counter's second word.
         for first: UInt64 in [0, 7, (1 << 28) - 150] {
             var reference = [Float](repeating: .nan, count: 64 * blocks)

@@ -119,6 +119,30 @@ struct ParameterTests {
         #expect(throws: LangevinError.self) { try ChainSchedule(steps: 10, thin: 0).validate() }
         #expect(throws: LangevinError.self) { try ChainSchedule(steps: 0).validate() }
         #expect(throws: LangevinError.self) { try ChainSchedule(steps: 10, burnIn: -1).validate() }
+        #expect(throws: LangevinError.self) { try ChainSchedule(steps: 10, burnIn: Int.max - 5).validate() }
+        #expect(throws: Never.self) { try ChainSchedule(steps: 10, burnIn: Int.max - 10, thin: Int.max).validate() }
+    }
+
+    @Test("advance on a copy of a state leaves the original as it was (value semantics), as step does")
+    func advanceOnCopy() throws {
+        var field = Quadratic(k: 1.5, dimension: 3)
+        let original = try LangevinState(position: [0.5, -1.0, 2.0], field: &field)
+        for scheme in ["euler-maruyama", "mala", "baoab"] {
+            var integrator = try AnyIntegrator(name: scheme, parameters: LangevinParameters(timeStep: 0.3))
+            var random = SplitMix64(seed: 3)
+            var copy = original
+            var totals = StepTotals()
+            integrator.prepare(&copy, random: &random)
+            switch integrator {
+            case .eulerMaruyama(var em):
+                try em.advance(&copy, field: &field, random: &random, steps: 4, totals: &totals)
+            default:
+                try integrator.advance(&copy, field: &field, random: &random, steps: 4, totals: &totals)
+            }
+            #expect(totals.steps == 4 && copy.stepCount == 4, "\(scheme)")
+            #expect(original.position == [0.5, -1.0, 2.0] && original.stepCount == 0, "\(scheme)")
+            #expect(copy.position != original.position, "\(scheme)")
+        }
     }
 
     @Test("A non-finite initial energy is an error")

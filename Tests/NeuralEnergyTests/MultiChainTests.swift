@@ -151,6 +151,28 @@ struct MultiChainTests {
         }
     }
 
+    @Test("A version-3 checkpoint of a run with GSL noise (unchanged since) resumes to the same results as version 4")
+    func oldCheckpointWithGSLNoise() throws {
+        let d = try data(), c = try config(.sgld, noise: .gsl)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("langevin-ck-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trainer = try Trainer(configuration: c, data: d, chain: 0)
+        try trainer.advance(to: 3)
+        try trainer.writeCheckpoint(to: dir + "/now.bin")
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/now.bin")))
+        var (header, arrays) = try CheckpointFile.decode(bytes, path: "now.bin")
+        header.version = 3
+        try Data(try CheckpointFile.encode(header: header, arrays: arrays)).write(to: URL(fileURLWithPath: dir + "/v3.bin"))
+        let fromV3 = try Trainer(configuration: c, data: d, chain: 0)
+        try fromV3.restoreCheckpoint(from: dir + "/v3.bin")
+        let fromV4 = try Trainer(configuration: c, data: d, chain: 0)
+        try fromV4.restoreCheckpoint(from: dir + "/now.bin")
+        for t in [trainer, fromV3, fromV4] { try t.advance(to: Int.max) }
+        #expect(bits(try fromV3.finish()) == bits(try fromV4.finish()))
+        #expect(bits(try fromV4.finish()) == bits(try trainer.finish()))
+    }
+
     @Test("Chain seeds: chain 0 keeps the run's seed, the others are distinct")
     func seeds() {
         #expect(Trainer.chainSeed(42, chain: 0) == 42)
