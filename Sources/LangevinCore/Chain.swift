@@ -20,7 +20,7 @@ public struct ChainSchedule: Sendable, Equatable {
         guard burnIn >= 0 else { throw .invalidParameter("the number of burn-in steps must be ≥ 0, got \(burnIn)", parameter: "burnIn") }
         guard thin >= 1 else { throw .invalidParameter("the thinning interval must be ≥ 1, got \(thin)", parameter: "thin") }
         guard burnIn <= Int.max - steps else {
-            throw .invalidParameter("burn-in plus sampling steps overflow a 64-bit count (\(burnIn) + \(steps))",
+            throw .invalidParameter("burn-in plus sampling steps is too large for a 64-bit count (\(burnIn) + \(steps))",
                                     parameter: "burnIn")
         }
     }

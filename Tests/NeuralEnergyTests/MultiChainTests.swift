@@ -129,21 +129,32 @@ struct MultiChainTests {
         #expect(throws: LangevinError.self) { try other.restoreCheckpoint(from: path(0)!) }
     }
 
-    @Test("A checkpoint of format version 3 (the earlier Philox normals) is refused with the reason")
-    func oldCheckpointVersion() throws {
-        let d = try data(), c = try config(.sgld)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("langevin-ck-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+    /// A trainer of `c` advanced 3 steps, its checkpoint in `dir`/now.bin and the same file marked version 3 in
+    /// `dir`/v3.bin.
+    func checkpointAndVersion3(_ c: TrainingConfiguration, _ d: TrainingData, in dir: String) throws -> Trainer {
         let trainer = try Trainer(configuration: c, data: d, chain: 0)
         try trainer.advance(to: 3)
         try trainer.writeCheckpoint(to: dir + "/now.bin")
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/now.bin")))
-        let (decoded, arrays) = try CheckpointFile.decode(bytes, path: "now.bin")
-        var header = decoded
+        var (header, arrays) = try CheckpointFile.decode(bytes, path: "now.bin")
         #expect(header.version == CheckpointHeader.currentVersion && header.version == 4)
         header.version = 3
         try Data(try CheckpointFile.encode(header: header, arrays: arrays)).write(to: URL(fileURLWithPath: dir + "/v3.bin"))
+        return trainer
+    }
+
+    func temporaryFolder() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("langevin-ck-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test("A checkpoint of format version 3 (the earlier Philox normals) is refused with the reason")
+    func oldCheckpointVersion() throws {
+        let d = try data(), c = try config(.sgld)
+        let dir = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try checkpointAndVersion3(c, d, in: dir)
         let fresh = try Trainer(configuration: c, data: d, chain: 0)
         #expect { try fresh.restoreCheckpoint(from: dir + "/v3.bin") } throws: { error in
             guard let e = error as? LangevinError else { return false }
@@ -154,16 +165,9 @@ struct MultiChainTests {
     @Test("A version-3 checkpoint of a run with GSL noise (unchanged since) resumes to the same results as version 4")
     func oldCheckpointWithGSLNoise() throws {
         let d = try data(), c = try config(.sgld, noise: .gsl)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("langevin-ck-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let trainer = try Trainer(configuration: c, data: d, chain: 0)
-        try trainer.advance(to: 3)
-        try trainer.writeCheckpoint(to: dir + "/now.bin")
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/now.bin")))
-        var (header, arrays) = try CheckpointFile.decode(bytes, path: "now.bin")
-        header.version = 3
-        try Data(try CheckpointFile.encode(header: header, arrays: arrays)).write(to: URL(fileURLWithPath: dir + "/v3.bin"))
+        let trainer = try checkpointAndVersion3(c, d, in: dir)
         let fromV3 = try Trainer(configuration: c, data: d, chain: 0)
         try fromV3.restoreCheckpoint(from: dir + "/v3.bin")
         let fromV4 = try Trainer(configuration: c, data: d, chain: 0)
