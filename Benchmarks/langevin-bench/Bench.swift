@@ -4,6 +4,7 @@
 // in the same process, interleaved, so that the ratios compare like with like on a noisy machine.
 import ArgumentParser
 import Dispatch
+import Foundation
 import Expressions
 import GSLSupport
 import LangevinCore
@@ -22,7 +23,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Interleaved repetitions (the median is reported; at most 3 for the network workloads).") var reps: Int = 5
     @Option(help: "Generators to measure (comma-separated).") var rngs: String = "mt19937,taus2"
     @Option(help: "Chains for W1b (10^4 steps each).") var chains: Int = 1000
-    @Flag(help: "Print one JSON line per result instead of a table.") var json = false
+    @Flag(help: "Print one JSON line per result instead of a table (workloads w1 and philox-paths).") var json = false
     @Option(help: "Workloads: w1, networks, chains (K network chains side by side against K runs back to back), w2-breakdown, breakdown, philox-paths (the noise fill through each vector path), or all.") var workloads: String = "w1"
     @Option(help: "Folder with mnist_5k.csv.gz (make data).") var dataRoot: String = "data"
     @Option(help: "A Python with PyTorch: also run the peer scripts in the same run.") var python: String?
@@ -36,8 +37,25 @@ struct Bench: ParsableCommand {
         main(nil)
     }
 
+    static let workloadNames = ["w1", "networks", "chains", "w2-breakdown", "breakdown", "philox-paths", "all"]
+
+    func validate() throws {
+        guard Self.workloadNames.contains(workloads) else {
+            throw ValidationError("--workloads: one of \(Self.workloadNames.joined(separator: ", ")), got '\(workloads)'")
+        }
+        guard !json || ["w1", "philox-paths"].contains(workloads) else {
+            throw ValidationError("--json: only the workloads w1 and philox-paths print JSON, got '\(workloads)'")
+        }
+    }
+
     func run() throws {
-        print("BLAS: \(BLASKernel.summary); CPU: \(CPUVectorSupport.current)")
+        if json {
+            let header = ["blas": BLASKernel.summary, "cpu": "\(CPUVectorSupport.current)"]
+            let data = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("BLAS: \(BLASKernel.summary); CPU: \(CPUVectorSupport.current)")
+        }
         if workloads == "networks" || workloads == "all" { try networks() }
         if workloads == "w1" || workloads == "all" { try w1() }
         if workloads == "networks" || workloads == "all" || workloads == "w2-breakdown" { try printW2Breakdown() }
