@@ -170,13 +170,69 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
     }
 
     /// The steps one after another with one copy-on-write check for the whole run instead of one per step.
+    ///
+    /// A small noisy state (d < 4096, σ > 0: toy potentials) runs with the state's buffer pointers, energy and
+    /// step count in local variables, written back when the run ends; the arithmetic, the order of the random
+    /// draws and the finiteness checks are those of ``step(_:field:random:)``, and a non-finite trial is handed to
+    /// the state's own commit, so the divergence error and the state it keeps are the same too. Two dimensions
+    /// (most of the built-in surfaces) are compiled with d a constant, so that their loops unroll. W1a's built-in
+    /// double well on a Zen 4, against the C loop: 0.75 → 0.83× with mt19937, 0.65 → 0.78× with taus2 (constant
+    /// cases for d = 1 and 3 as well made the expression path slower there, so there is one).
     @inlinable @inline(__always)
     public mutating func advance<F: GradientEstimator, R: RandomSource>(
         _ state: inout LangevinState<F.Scalar>, field: inout F, random: inout R, steps: Int,
         totals: inout StepTotals
     ) throws(DivergenceError<F.Scalar>) {
         state.makeUnique()
-        for _ in 0..<steps { totals.add(try stepOnUniqueState(&state, field: &field, random: &random)) }
+        let n = state.dimension
+        guard sigma > 0 && n < 4096 && steps > 1 else {
+            for _ in 0..<steps { totals.add(try stepOnUniqueState(&state, field: &field, random: &random)) }
+            return
+        }
+        typealias S = F.Scalar
+        var x = state.x, g = state.g, y = state.trialX, gy = state.trialG
+        let xi = state.noise
+        let hs = S(tau), sd = sigma
+        let exact = field.isExact, implied = field.gradientIsFiniteWhereEnergyIs && exact
+        var u = state._energy
+        var taken = 0
+        func writeBack(_ state: inout LangevinState<S>) {
+            state.x = x; state.g = g; state.trialX = y; state.trialG = gy
+            state._energy = u
+            state._stepCount &+= taken
+        }
+        @inline(__always) func run(_ n: Int) throws(DivergenceError<S>) {
+            while taken < steps {
+                random.fillGaussian(generic: UnsafeMutableBufferPointer(start: xi, count: n), standardDeviation: sd)
+                var check: S = 0
+                for i in 0..<n {
+                    let v = x[i] - hs * g[i] + xi[i]
+                    y[i] = v
+                    check += v * 0
+                }
+                let e = field.energyAndGradient(at: UnsafeBufferPointer(start: y, count: n),
+                                                gradient: UnsafeMutableBufferPointer(start: gy, count: n))
+                var acc = check
+                if !implied { acc += field.gradientFinitenessCheck(UnsafeBufferPointer(start: gy, count: n)) }
+                let energyOK = exact ? e * 0 == 0 : !e.isInfinite
+                guard acc == 0, energyOK else {
+                    writeBack(&state)
+                    // The trial buffers hold the failing move: the state's commit throws what step() would throw.
+                    try state.commitTrial(energy: e, exact: exact, momentum: false, positionCheck: check,
+                                          gradientImpliedFinite: field.gradientIsFiniteWhereEnergyIs,
+                                          gradientCheck: field.trialGradientCheck(state))
+                    preconditionFailure("a non-finite trial was committed")
+                }
+                swap(&x, &y)
+                swap(&g, &gy)
+                u = e
+                taken &+= 1
+                totals.add(StepInfo(energy: e, gradientEvaluations: 1))
+            }
+        }
+        // The same code for any d; with the constant 2 (most built-in surfaces) the compiler unrolls its loops.
+        if n == 2 { try run(2) } else { try run(n) }
+        writeBack(&state)
     }
 
     /// ``step(_:field:random:)`` without the copy-on-write check (the caller has made the state unique).

@@ -184,6 +184,46 @@ struct ChainTests {
         #expect(kept.isEmpty)
     }
 
+    @Test("A divergence of a noisy chain inside a run of unkept steps: step()'s error, step and state, d = 1, 2, 3",
+          arguments: [1, 2, 3])
+    func noisyDivergenceBetweenKeptStates(dimension: Int) throws {
+        let params = LangevinParameters(timeStep: 0.05, temperature: 0.5)
+        let start = [Double](repeating: 1.5, count: dimension)
+        var field = RunawayND(dimension: dimension)
+        var state = try LangevinState(position: start, field: &field)
+        var random = SplitMix64(seed: 5)
+        var integ = AnyIntegrator.eulerMaruyama(try EulerMaruyama(params))
+        var kept = 0
+        let result = Result { () throws(DivergenceError<Double>) -> ChainSummary in
+            try runChain(integrator: &integ, field: &field, state: &state, random: &random,
+                         schedule: ChainSchedule(steps: 10_000, thin: 1_000)) { _, _ in kept += 1 }
+        }
+        guard case .failure(let error) = result else {
+            Issue.record("expected a divergence")
+            return
+        }
+        // The same chain, one step() at a time.
+        var field2 = RunawayND(dimension: dimension)
+        var state2 = try LangevinState(position: start, field: &field2)
+        var random2 = SplitMix64(seed: 5)
+        var em = try EulerMaruyama(params)
+        var handError: DivergenceError<Double>?
+        for _ in 0..<10_000 {
+            let r = Result { () throws(DivergenceError<Double>) -> StepInfo in
+                try em.step(&state2, field: &field2, random: &random2)
+            }
+            if case .failure(let e) = r { handError = e; break }
+        }
+        let expected = try #require(handError)
+        #expect(error.step == expected.step && error.quantity == expected.quantity)
+        #expect(error.step > 1 && error.step < 1_000 && kept == 0, "diverges inside the first run of unkept steps")
+        #expect(error.lastFiniteState.stepCount == expected.lastFiniteState.stepCount)
+        #expect(error.lastFiniteState.position == expected.lastFiniteState.position)
+        #expect(error.lastFiniteState.gradient == expected.lastFiniteState.gradient)
+        #expect(error.lastFiniteState.energy == expected.lastFiniteState.energy)
+        #expect(state.position == expected.lastFiniteState.position && state.stepCount == error.step - 1)
+    }
+
     private func runawayChain(thin: Int = 1) throws -> (DivergenceError<Double>?, [Double]) {
         var field = Runaway()
         var state = try LangevinState(position: [1.0], field: &field)
@@ -237,13 +277,14 @@ struct ChainTests {
     }
 
     @Test("runChain takes the steps step() takes, bit for bit, and states kept by copy stay as they were",
-          arguments: ["euler-maruyama", "mala", "baoab"])
-    func runChainMatchesSteps(scheme: String) throws {
+          arguments: ["euler-maruyama", "mala", "baoab"], [1, 2, 3])
+    func runChainMatchesSteps(scheme: String, dimension: Int) throws {
         // Burn-in, thinning and a progress interval that cut the run into runs of 1…7 steps between events.
         let schedule = ChainSchedule(steps: 61, burnIn: 4, thin: 7)
         let params = LangevinParameters(timeStep: 0.3, temperature: 0.8)
-        var field = Quadratic(k: 1.5, dimension: 3)
-        var state = try LangevinState(position: [0.5, -1.0, 2.0], field: &field)
+        let start = Array([0.5, -1.0, 2.0].prefix(dimension))
+        var field = Quadratic(k: 1.5, dimension: dimension)
+        var state = try LangevinState(position: start, field: &field)
         var random = SplitMix64(seed: 11)
         var integ = try AnyIntegrator(name: scheme, parameters: params)
         var keptCopies: [LangevinState<Double>] = [], keptPositions: [[Double]] = [], progress: [Int] = []
@@ -255,8 +296,8 @@ struct ChainTests {
             keptPositions.append(s.position)
         }
         // The same chain by hand.
-        var field2 = Quadratic(k: 1.5, dimension: 3)
-        var state2 = try LangevinState(position: [0.5, -1.0, 2.0], field: &field2)
+        var field2 = Quadratic(k: 1.5, dimension: dimension)
+        var state2 = try LangevinState(position: start, field: &field2)
         var random2 = SplitMix64(seed: 11)
         var integ2 = try AnyIntegrator(name: scheme, parameters: params)
         integ2.prepare(&state2, random: &random2)

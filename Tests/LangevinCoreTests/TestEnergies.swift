@@ -31,6 +31,21 @@ struct Runaway: Energy {
     }
 }
 
+/// U = −Σ xᵢ⁴ in d dimensions: Euler–Maruyama runs away to overflow within a few steps from |x| ≳ 1.
+struct RunawayND: Energy {
+    typealias Scalar = Double
+    var dimension: Int
+    func energy(at x: UnsafeBufferPointer<Double>) -> Double {
+        var u = 0.0
+        for v in x { u -= v * v * v * v }
+        return u
+    }
+    func energyAndGradient(at x: UnsafeBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>) -> Double {
+        for i in 0..<dimension { g[i] = -4 * x[i] * x[i] * x[i] }
+        return energy(at: x)
+    }
+}
+
 /// A random source that replays fixed numbers (Gaussians and uniforms from separate lists, cyclically).
 struct ScriptedRandom: RandomSource {
     var gaussians: [Double]
