@@ -123,6 +123,22 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
     @usableFromInline var tau: Double
     @usableFromInline var sigma: Double
 
+    /// yᵢ = xᵢ − τ gᵢ + ξᵢ for i in `range` (ξ already scaled by σ); returns Σ yᵢ·0 over the range, accumulated in
+    /// order: 0 exactly when those yᵢ are finite.
+    @inlinable @inline(__always)
+    static func move<S: BinaryFloatingPoint>(
+        _ x: UnsafeMutablePointer<S>, _ g: UnsafeMutablePointer<S>, noise xi: UnsafeMutablePointer<S>,
+        into y: UnsafeMutablePointer<S>, _ range: Range<Int>, tau hs: S
+    ) -> S {
+        var check: S = 0
+        for i in range {
+            let v = x[i] - hs * g[i] + xi[i]
+            y[i] = v
+            check += v * 0
+        }
+        return check
+    }
+
     /// Writes the move y = x − τ∇U(x) + σξ into the state's trial position (no ξ drawn when σ = 0) and returns
     /// Σ yᵢ·0, accumulated in the same loop: 0 exactly when y is finite (v·0 is NaN when v is not finite).
     /// The caller has made the state unique.
@@ -135,22 +151,11 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
         if sigma > 0 && n >= 4096 {
             // Large states (networks): the noise is applied block by block as it is drawn, on the source's threads.
             check = random.fillGaussian(UnsafeMutableBufferPointer(start: xi, count: n), standardDeviation: sigma) {
-                range in
-                var c: S = 0
-                for i in range {
-                    let v = x[i] - hs * g[i] + xi[i]
-                    y[i] = v
-                    c += v * 0
-                }
-                return c
+                range in Self.move(x, g, noise: xi, into: y, range, tau: hs)
             }
         } else if sigma > 0 {
             random.fillGaussian(generic: UnsafeMutableBufferPointer(start: xi, count: n), standardDeviation: sigma)
-            for i in 0..<n {
-                let v = x[i] - hs * g[i] + xi[i]
-                y[i] = v
-                check += v * 0
-            }
+            check = Self.move(x, g, noise: xi, into: y, 0..<n, tau: hs)
         } else {
             for i in 0..<n {
                 let v = x[i] - hs * g[i]
@@ -204,18 +209,12 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
         @inline(__always) func run(_ n: Int) throws(DivergenceError<S>) {
             while taken < steps {
                 random.fillGaussian(generic: UnsafeMutableBufferPointer(start: xi, count: n), standardDeviation: sd)
-                var check: S = 0
-                for i in 0..<n {
-                    let v = x[i] - hs * g[i] + xi[i]
-                    y[i] = v
-                    check += v * 0
-                }
+                let check = Self.move(x, g, noise: xi, into: y, 0..<n, tau: hs)
                 let e = field.energyAndGradient(at: UnsafeBufferPointer(start: y, count: n),
                                                 gradient: UnsafeMutableBufferPointer(start: gy, count: n))
                 var acc = check
                 if !implied { acc += field.gradientFinitenessCheck(UnsafeBufferPointer(start: gy, count: n)) }
-                let energyOK = exact ? e * 0 == 0 : !e.isInfinite
-                guard acc == 0, energyOK else {
+                guard LangevinState<S>.trialIsFinite(energy: e, exact: exact, check: acc) else {
                     writeBack(&state)
                     // The trial buffers hold the failing move: the state's commit throws what step() would throw.
                     try state.commitTrial(energy: e, exact: exact, momentum: false, positionCheck: check,

@@ -147,6 +147,14 @@ public struct LangevinState<Scalar: BinaryFloatingPoint & Sendable>: @unchecked 
         return nil
     }
 
+    /// The rule of ``commitTrial(energy:exact:momentum:positionCheck:gradientImpliedFinite:gradientCheck:)``: a
+    /// trial is accepted when its Σ v·0 check over the checked numbers is 0 (all finite) and its energy is finite
+    /// (exact energies) or not infinite (estimates).
+    @inlinable @inline(__always)
+    static func trialIsFinite(energy u: Double, exact: Bool, check acc: Scalar) -> Bool {
+        acc == 0 && (exact ? u * 0 == 0 : !u.isInfinite)
+    }
+
     /// Checks the trial buffers; if all finite, makes them current, else throws and leaves the state as it was.
     ///
     /// `positionCheck` is Σ yᵢ·0 accumulated by the caller while it wrote the trial position (0 exactly when every yᵢ
@@ -169,8 +177,7 @@ public struct LangevinState<Scalar: BinaryFloatingPoint & Sendable>: @unchecked 
         } else if !(gradientImpliedFinite && exact) {
             for i in 0..<d { acc += trialG[i] * 0 }
         }
-        let energyOK = exact ? u * 0 == 0 : !u.isInfinite
-        guard acc == 0, energyOK else {
+        guard Self.trialIsFinite(energy: u, exact: exact, check: acc) else {
             let quantity = nonFiniteTrialQuantity(energy: u, exact: exact, momentum: momentum)
                 ?? "position"
             throw DivergenceError(step: _stepCount + 1, quantity: quantity, lastFiniteState: self)
