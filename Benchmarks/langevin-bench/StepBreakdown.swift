@@ -65,13 +65,8 @@ func w2Breakdown(dataRoot: String, steps: Int = 300) throws -> [StepBreakdown] {
             w0.withUnsafeBufferPointer { x in gradient.withUnsafeBufferPointer { g in
                 y.withUnsafeMutableBufferPointer { yb in noise.withUnsafeMutableBufferPointer { xi in
                     _ = random.fillGaussian(xi, standardDeviation: sigma) { range in
-                        var c: Float = 0
-                        for i in range {
-                            let v = x[i] - h * g[i] + xi[i]
-                            yb[i] = v
-                            c += v * 0
-                        }
-                        return c
+                        EulerMaruyama.move(x.baseAddress!, g.baseAddress!, noise: xi.baseAddress!,
+                                           into: yb.baseAddress!, range, tau: h)
                     }
                 } }
             } }

@@ -125,9 +125,10 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
 
     /// yᵢ = xᵢ − τ gᵢ + ξᵢ for i in `range` (ξ already scaled by σ); returns Σ yᵢ·0 over the range, accumulated in
     /// order: 0 exactly when those yᵢ are finite.
+    /// (The move every Euler–Maruyama path runs; public so that benchmarks time the library's own loop.)
     @inlinable @inline(__always)
-    static func move<S: BinaryFloatingPoint>(
-        _ x: UnsafeMutablePointer<S>, _ g: UnsafeMutablePointer<S>, noise xi: UnsafeMutablePointer<S>,
+    public static func move<S: BinaryFloatingPoint>(
+        _ x: UnsafePointer<S>, _ g: UnsafePointer<S>, noise xi: UnsafePointer<S>,
         into y: UnsafeMutablePointer<S>, _ range: Range<Int>, tau hs: S
     ) -> S {
         var check: S = 0
