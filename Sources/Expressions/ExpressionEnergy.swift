@@ -27,15 +27,20 @@ import LangevinCore
 /// subexpressions folded, repeated subexpressions shared, `x^2` a single multiplication, other integer powers up to
 /// |n| = 64 repeated multiplications, division by a power of two a multiplication, `e^y` a call of `exp`. Every
 /// rewrite is exact in IEEE arithmetic; a folded constant is computed by the same code as at run time.
-/// ``energy(at:)`` runs the tape forwards; ``energyAndGradient(at:gradient:)`` also runs it backwards, which is
-/// reverse-mode automatic differentiation: ∇U costs a small constant multiple of U, whatever the dimension, and is
-/// exact up to rounding (no finite differences). Neither allocates on the heap: the slot arrays are temporary stack
+/// ``energy(at:)`` runs the tape forwards. For up to four coordinates, ``energyAndGradient(at:gradient:)`` runs a
+/// tree of closures built from the tape at `init` that carries, with every subexpression's value, its gradient
+/// (forward-mode automatic differentiation, all coordinates at once in one SIMD vector; U is bit for bit
+/// ``energy(at:)``'s). For more coordinates, or expressions nested more than 200 levels deep, it runs the tape
+/// backwards after the forward sweep, which is reverse-mode automatic differentiation: ∇U costs a small constant
+/// multiple of U, whatever the dimension. Both are exact up to rounding (no finite differences) and agree with each
+/// other to rounding. Neither allocates on the heap: the slot arrays are temporary stack
 /// buffers (for tapes so large that the thread's stack cannot hold them, the standard library falls back to a heap
 /// buffer).
 ///
 /// Out of a function's domain the result is what IEEE arithmetic gives: `log(0)` = −∞, `log(-1)`, `sqrt(-1)` and
 /// `(-8)^(1/3)` are NaN, `1/0` = ∞, and so is the gradient, e.g. d√x/dx = +∞ at 0. Integrators detect these
-/// non-finite values. Where a function has a kink the derivative used is d|x|/dx = 0 at x = 0. For a variable
+/// non-finite values. A non-finite partial derivative reaches only the coordinates its subexpression depends on:
+/// ∇(√x + y²) at x = 0 is (+∞, 2y), not (+∞, NaN). Where a function has a kink the derivative used is d|x|/dx = 0 at x = 0. For a variable
 /// exponent, ∂(a^b)/∂b = a^b·ln a, taken as 0 where a^b = 0 and NaN for a < 0.
 ///
 /// ## Threads
@@ -66,6 +71,9 @@ public struct ExpressionEnergy: Energy, Sendable, CustomStringConvertible {
     @usableFromInline let tape: [Instruction]
     @usableFromInline let output: Int
     @usableFromInline let slotCount: Int
+    /// The forward-mode closure tree for ``energyAndGradient(at:gradient:)`` (d ≤ 4 and not too deeply nested),
+    /// or nil: then the interpreter's reverse sweep.
+    @usableFromInline let tangentProgram: TangentProgram?
 
     /// Compiles `source`.
     ///
@@ -80,7 +88,13 @@ public struct ExpressionEnergy: Energy, Sendable, CustomStringConvertible {
         self.tape = compiled.tape
         self.output = Int(compiled.output)
         self.slotCount = compiled.slotCount
+        self.tangentProgram = TangentProgram(tape: compiled.tape, dimension: compiled.variableNames.count,
+                                              output: Int(compiled.output))
     }
+
+    /// Whether ``energyAndGradient(at:gradient:)`` runs the forward-mode closures (true) or the interpreter's reverse
+    /// sweep (false). For tests and benchmarks.
+    var usesTangentClosures: Bool { tangentProgram != nil }
 
     /// The dimension d: the number of coordinates.
     public var dimension: Int { variableNames.count }
@@ -110,6 +124,16 @@ public struct ExpressionEnergy: Energy, Sendable, CustomStringConvertible {
         let d = variableNames.count
         precondition(x.count == d && gradient.count == d,
                      "expected \(d) coordinates and gradient components, got \(x.count) and \(gradient.count)")
+        // Optional chaining borrows the program; `if let` would copy it, a retain and a release of its closures.
+        if let u = tangentProgram?.energyAndGradient(x.baseAddress!, gradient.baseAddress!, d) { return u }
+        return reverseModeEnergyAndGradient(at: x, gradient: gradient)
+    }
+
+    /// ``energyAndGradient(at:gradient:)`` by the tape interpreter: a forward sweep, then the reverse sweep for ∇U.
+    @inlinable func reverseModeEnergyAndGradient(
+        at x: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>
+    ) -> Double {
+        let d = variableNames.count
         let n = slotCount
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * n) { buffer in
             let v = buffer.baseAddress!          // forward values

@@ -61,33 +61,56 @@ func powi(_ x: Double, _ n: Int32) -> Double {
     return n < 0 ? 1 / r : r
 }
 
+/// The value of operation `op` on operands `x` (slot a) and `y` (slot b) with immediate constant `c`: the one
+/// definition of every operation's value, used by constant folding, the interpreter's forward sweep and the
+/// tangent closures, so all three round identically. `y` is only read by the binary operations.
+@inlinable @inline(__always)
+func evaluate(_ op: Op, _ x: Double, _ y: Double, _ c: Double) -> Double {
+    switch op {
+    case .constant: return c
+    case .neg: return -x
+    case .add: return x + y
+    case .sub: return x - y
+    case .mul: return x * y
+    case .div: return x / y
+    case .addC: return x + c
+    case .rsubC: return c - x
+    case .mulC: return x * c
+    case .divC: return x / c
+    case .rdivC: return c / x
+    case .square: return x * x
+    case .powI: return powi(x, Int32(c))
+    case .powC: return pow(x, c)
+    case .rpowC: return pow(c, x)
+    case .pow: return pow(x, y)
+    case .exp: return exp(x)
+    case .log: return log(x)
+    case .sqrt: return x.squareRoot()
+    case .sin: return sin(x)
+    case .cos: return cos(x)
+    case .tanh: return tanh(x)
+    case .abs: return Swift.abs(x)
+    }
+}
+
+extension Op {
+    /// Whether the operation reads slot `b` (`add`, `sub`, `mul`, `div`, `pow`); the others read only `a` (and
+    /// the tape builder sets `b = a` for them), and `constant` reads no slot.
+    @inlinable var isBinary: Bool {
+        switch self {
+        case .add, .sub, .mul, .div, .pow: return true
+        default: return false
+        }
+    }
+}
+
 /// The value of one instruction whose operands are `v[a]` and `v[b]` (only the operands the operation uses are read).
 @inlinable @inline(__always)
 func apply(_ op: Op, _ v: UnsafePointer<Double>, _ a: Int, _ b: Int, _ c: Double) -> Double {
     switch op {
     case .constant: return c
-    case .neg: return -v[a]
-    case .add: return v[a] + v[b]
-    case .sub: return v[a] - v[b]
-    case .mul: return v[a] * v[b]
-    case .div: return v[a] / v[b]
-    case .addC: return v[a] + c
-    case .rsubC: return c - v[a]
-    case .mulC: return v[a] * c
-    case .divC: return v[a] / c
-    case .rdivC: return c / v[a]
-    case .square: let x = v[a]; return x * x
-    case .powI: return powi(v[a], Int32(c))
-    case .powC: return pow(v[a], c)
-    case .rpowC: return pow(c, v[a])
-    case .pow: return pow(v[a], v[b])
-    case .exp: return exp(v[a])
-    case .log: return log(v[a])
-    case .sqrt: return v[a].squareRoot()
-    case .sin: return sin(v[a])
-    case .cos: return cos(v[a])
-    case .tanh: return tanh(v[a])
-    case .abs: return Swift.abs(v[a])
+    case .add, .sub, .mul, .div, .pow: return evaluate(op, v[a], v[b], c)
+    default: return evaluate(op, v[a], 0, c)
     }
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-import Expressions
+@testable import Expressions
 import LangevinCore
 import LangevinTestSupport
 import Testing
@@ -61,6 +61,23 @@ struct GradientTests {
                          return pow(log(v[0]), 2) * v[1] + pow(p, 1.0 / 3) + pow(2, p.squareRoot())
                      },
                      points: [[0.7, 1.3], [2.0, 0.5], [1.5, 2.5]]),
+        GradientCase(source: "(1 - x)^2 + 100*(y - x^2)^2",
+                     reference: { v in let a = 1 - v[0], b = v[1] - v[0] * v[0]; return a * a + 100 * b * b },
+                     points: [[0.3, -0.7], [1.2, 0.4], [-1.5, 2.0]]),
+        // Shared subexpressions (x^2 + y^2 three times, w*z twice).
+        GradientCase(source: "exp(-(x^2+y^2)) * (x^2+y^2) + sin(x^2+y^2)",
+                     reference: { v in let r = v[0] * v[0] + v[1] * v[1]; return exp(-r) * r + sin(r) },
+                     points: [[0.3, -0.7], [1.1, 0.9], [-2.0, 0.25]]),
+        GradientCase(source: "w*x + y^2*z - sin(w*z) / (1 + (w*z)^2)",
+                     reference: { v in
+                         let p = v[0] * v[3]
+                         return v[0] * v[1] + v[2] * v[2] * v[3] - sin(p) / (1 + p * p)
+                     },
+                     points: [[0.3, -0.7, 1.2, 0.4], [-1.1, 0.9, 0.5, 2.0]]),
+        // Five coordinates: the interpreter's reverse sweep.
+        GradientCase(source: "a*b - c^3/d + exp(-f^2) * a",
+                     reference: { v in v[0] * v[1] - pow(v[2], 3) / v[3] + exp(-v[4] * v[4]) * v[0] },
+                     points: [[0.3, -0.7, 1.2, 0.4, 0.8], [-1.1, 0.9, 0.5, 2.0, -0.3]]),
         GradientCase(source: "(x - y)^(z/2) * cos(pi*z) + x*x*x*y",
                      reference: { v in pow(v[0] - v[1], v[2] / 2) * cos(.pi * v[2]) + v[0] * v[0] * v[0] * v[1] },
                      points: [[2.0, 0.5, 1.3], [1.5, -1.0, -0.7], [3.0, 2.2, 2.6]]),
@@ -102,6 +119,69 @@ struct GradientTests {
             #expect(viaEstimator == value)
             #expect(g == u.energyAndGradient(at: point).gradient)
         }
+    }
+
+    /// The forward-mode closures (d ≤ 4) against the interpreter's reverse sweep: U bit for bit, ∇U to rounding.
+    @Test(arguments: cases)
+    func tangentClosuresAgreeWithReverseSweep(_ c: GradientCase) throws {
+        let u = try ExpressionEnergy(c.source)
+        #expect(u.usesTangentClosures == (u.dimension <= 4))
+        for point in c.points {
+            let closures = u.energyAndGradient(at: point)
+            var g = [Double](repeating: .nan, count: u.dimension)
+            let value = point.withUnsafeBufferPointer { x in
+                g.withUnsafeMutableBufferPointer { u.reverseModeEnergyAndGradient(at: x, gradient: $0) }
+            }
+            #expect(closures.energy.bitPattern == value.bitPattern, "U at \(point)")
+            for i in point.indices {
+                #expect(abs(closures.gradient[i] - g[i]) <= 1e-13 * max(abs(g[i]), 1),
+                        "∂U/∂\(u.variableNames[i]) at \(point): closures \(closures.gradient[i]), reverse \(g[i])")
+            }
+        }
+    }
+
+    /// A non-finite partial derivative reaches only the coordinates its subexpression depends on, in both paths.
+    @Test func nonFinitePartialsStayInTheirCoordinates() throws {
+        for (source, point, expected) in [("sqrt(x) + y^2", [0.0, 1.5], [Double.infinity, 3]),
+                                          ("log(x) * y + y", [0.0, 2.0], [.infinity, -.infinity]),
+                                          ("abs(x) + 2*y", [0.0, 7.0], [0, 2]),
+                                          ("x*y + z", [0.0, .infinity, 1.0], [.infinity, 0, 1])] {
+            let u = try ExpressionEnergy(source)
+            #expect(u.usesTangentClosures)
+            #expect(u.energyAndGradient(at: point).gradient == expected, "'\(source)' at \(point)")
+            var g = [Double](repeating: .nan, count: u.dimension)
+            _ = point.withUnsafeBufferPointer { x in
+                g.withUnsafeMutableBufferPointer { u.reverseModeEnergyAndGradient(at: x, gradient: $0) }
+            }
+            #expect(g == expected, "'\(source)' at \(point), reverse sweep")
+        }
+    }
+
+    /// Degenerate and very deep expressions: a coordinate alone, a constant, an unused coordinate, a cancellation,
+    /// and nesting beyond the closures' limit (which then run the reverse sweep, with the same result).
+    @Test func degenerateAndDeepExpressions() throws {
+        #expect(try ExpressionEnergy("x").energyAndGradient(at: [3]) == (3, [1]))
+        #expect(try ExpressionEnergy("x", variables: ["x", "y"]).energyAndGradient(at: [3, 4]) == (3, [1, 0]))
+        #expect(try ExpressionEnergy("x - x").energyAndGradient(at: [3]) == (0, [0]))
+        let constant = try ExpressionEnergy("2.5", variables: [])
+        #expect(!constant.usesTangentClosures)
+        #expect(constant.energyAndGradient(at: []) == (2.5, []))
+        // x + x^2 + … + x^250: a chain of 249 additions, 251 levels, beyond the closures' 200.
+        func powerSum(_ n: Int) throws -> ExpressionEnergy {
+            try ExpressionEnergy((1...n).map { $0 == 1 ? "x" : "x^\($0)" }.joined(separator: " + "))
+        }
+        let deep = try powerSum(250)
+        #expect(!deep.usesTangentClosures)
+        let (value, gradient) = deep.energyAndGradient(at: [0.5])
+        let expectedValue = (1...250).reduce(0.0) { $0 + pow(0.5, Double($1)) }
+        let expectedSlope = (1...250).reduce(0.0) { $0 + Double($1) * pow(0.5, Double($1 - 1)) }
+        #expect(abs(value - expectedValue) <= 1e-14 * expectedValue)
+        #expect(abs(gradient[0] - expectedSlope) <= 1e-14 * expectedSlope)
+        // 60 terms stay within it and give the same to rounding.
+        let shallow = try powerSum(60)
+        #expect(shallow.usesTangentClosures)
+        let slope60 = (1...60).reduce(0.0) { $0 + Double($1) * pow(0.5, Double($1 - 1)) }
+        #expect(abs(shallow.energyAndGradient(at: [0.5]).gradient[0] - slope60) <= 1e-14 * slope60)
     }
 
     @Test func derivativeConventionsAtSingularPoints() throws {

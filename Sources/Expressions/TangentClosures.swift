@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The fast path of ∇U for expressions of few coordinates: the tape turned, once, into a tree of closures that
+// compute each subexpression's value and its tangent (the gradient of that subexpression, all coordinates at once,
+// in one SIMD vector) and hand both back in registers. Forward-mode automatic differentiation: one pass, no
+// adjoint array, no interpreter dispatch.
+//
+// Why: the tape interpreter pays a `switch` and a store–load round trip through the slot array for every
+// instruction, twice (forward and reverse sweeps). On the W1a expression "(x^2-1)^2 + y^2/2" that made the gradient
+// cost about six times the hand-written Swift formula; the closure tree brings it to about three times (measured in
+// a release build, Docs/Benchmarks.md).
+
+import Platform
+
+/// A subexpression's value and its tangent: `tangent[i]` = ∂value/∂xᵢ for the coordinates i < d (lanes ≥ d are 0).
+@usableFromInline typealias Tangent = SIMD4<Double>
+
+/// A subexpression's value and tangent.
+@usableFromInline
+struct Dual: Sendable {
+    @usableFromInline var value: Double
+    @usableFromInline var tangent: Tangent
+
+    @inlinable @inline(__always)
+    init(_ value: Double, _ tangent: Tangent) {
+        self.value = value
+        self.tangent = tangent
+    }
+}
+
+/// p·t, with the lanes where t is zero kept at exactly +0.
+///
+/// A lane of t that is 0 means "this subexpression does not depend on that coordinate" (or depends on it with a
+/// derivative that cancelled to 0). Reverse mode never multiplies such a lane by anything; so that an infinite or
+/// NaN partial elsewhere in the expression (√x at 0, say) cannot turn ∂U/∂y into NaN here, those lanes stay 0.
+@inlinable @inline(__always)
+func scaled<T: SIMD>(_ t: T, _ p: Double) -> T where T.Scalar == Double {
+    (t * p).replacing(with: 0, where: t .== 0)
+}
+
+/// t / q, with the lanes where t is zero kept at exactly +0 (see ``scaled(_:_:)``).
+@inlinable @inline(__always)
+func divided<T: SIMD>(_ t: T, _ q: Double) -> T where T.Scalar == Double {
+    (t / q).replacing(with: 0, where: t .== 0)
+}
+
+/// Where an operation's operand comes from, while the closures are built.
+enum OperandSource {
+    case coordinate(Int)
+    case shared(Int)
+    case node(TangentProgram.Node)
+}
+
+/// An operand as the closures read it. The three kinds are distinct types so that each operation's closure is
+/// compiled for each kind: a coordinate or a shared value is read in place, only a subexpression is a call.
+protocol TangentOperand: Sendable, SendableMetatype {
+    func callAsFunction(_ x: UnsafePointer<Double>, _ shared: UnsafeMutablePointer<Dual>) -> Dual
+}
+
+/// Coordinate xᵢ: value x[i], tangent the i-th unit vector.
+struct Coordinate: TangentOperand {
+    let index: Int
+    let unit: Tangent
+    init(_ index: Int) {
+        self.index = index
+        var e = Tangent()
+        e[index] = 1
+        self.unit = e
+    }
+    @inline(__always) func callAsFunction(_ x: UnsafePointer<Double>, _ shared: UnsafeMutablePointer<Dual>) -> Dual {
+        Dual(x[index], unit)
+    }
+}
+
+/// A shared result, already computed into the scratch array.
+struct SharedValue: TangentOperand {
+    let index: Int
+    init(_ index: Int) { self.index = index }
+    @inline(__always) func callAsFunction(_ x: UnsafePointer<Double>, _ shared: UnsafeMutablePointer<Dual>) -> Dual {
+        shared[index]
+    }
+}
+
+/// A subexpression used only here: its closure.
+struct Subtree: TangentOperand {
+    let node: TangentProgram.Node
+    @inline(__always) func callAsFunction(_ x: UnsafePointer<Double>, _ shared: UnsafeMutablePointer<Dual>) -> Dual {
+        node(x, shared)
+    }
+}
+
+/// U and ∇U of a compiled tape by a tree of closures, for dimensions up to 4 (the lanes of ``Tangent``).
+///
+/// The tangent type is concrete on purpose: closures stored in a generic type are called through reabstraction
+/// thunks, which cost more than the lanes a narrower vector would save for d ≤ 2.
+///
+/// Every instruction whose result is used once becomes a closure that calls its operands' closures and returns
+/// value and tangent; an instruction whose result is used more than once ("shared") is computed once, before
+/// the closures that use it, into a scratch array that they read. Values are computed by ``evaluate(_:_:_:_:)``, the
+/// same function as the interpreter's, so U is bit for bit what ``ExpressionEnergy/energy(at:)`` returns; the
+/// gradient agrees with the reverse sweep to rounding (a product of partials is formed in another order).
+@usableFromInline
+struct TangentProgram: Sendable {
+    @usableFromInline typealias Node = @Sendable (UnsafePointer<Double>, UnsafeMutablePointer<Dual>)
+        -> Dual
+
+    /// Computes every shared value into the scratch array, in tape order, then returns the output's value and tangent.
+    @usableFromInline let run: Node
+    /// The number of shared results (the scratch array's length).
+    @usableFromInline let sharedCount: Int
+
+    /// The deepest chain of nested closure calls a program may have: every call is a stack frame, and an
+    /// evaluation may run on a thread with a small stack. Deeper expressions use the interpreter.
+    static var maxNesting: Int { 200 }
+
+    /// Builds the program, or returns nil when the tape nests deeper than ``maxNesting`` or has no coordinates or
+    /// more than `Tangent` has lanes.
+    init?(tape: [Instruction], dimension d: Int, output: Int) {
+        guard d >= 1 && d <= Tangent.scalarCount else { return nil }
+        let slotCount = d + tape.count
+        // Uses of each slot as an operand (an output slot counts as used once more).
+        var uses = [Int](repeating: 0, count: slotCount)
+        for ins in tape where ins.op != .constant {
+            uses[Int(ins.a)] += 1
+            if ins.op.isBinary { uses[Int(ins.b)] += 1 }
+        }
+        uses[output] += 1
+        // Nesting depth of each slot's closure (a coordinate or a shared read is a leaf, depth 1).
+        var depth = [Int](repeating: 1, count: slotCount)
+        var sharedIndex = [Int](repeating: -1, count: slotCount)
+        var sharedCount = 0
+        var deepest = 1
+        for ins in tape {
+            let out = Int(ins.out)
+            func leafDepth(_ s: Int32) -> Int { sharedIndex[Int(s)] >= 0 ? 1 : depth[Int(s)] }
+            switch ins.op {
+            case .constant: depth[out] = 1
+            case _ where ins.op.isBinary: depth[out] = 1 + max(leafDepth(ins.a), leafDepth(ins.b))
+            default: depth[out] = 1 + leafDepth(ins.a)
+            }
+            deepest = max(deepest, depth[out])
+            if uses[out] > 1 && out != output {
+                sharedIndex[out] = sharedCount
+                sharedCount += 1
+            }
+        }
+        // The shared values are stored by a chain of closures, one frame each, below the output's tree.
+        guard deepest + sharedCount <= Self.maxNesting else { return nil }
+
+        // Closures for every instruction, in tape order (operands before their users). Boxed: a closure kept
+        // directly in an array is stored at the array's generic abstraction and would be called through thunks.
+        final class Box {
+            let node: Node
+            init(_ node: @escaping Node) { self.node = node }
+        }
+        var node = [Box?](repeating: nil, count: slotCount)
+        func source(_ s: Int32) -> OperandSource {
+            let s = Int(s)
+            if s < d { return .coordinate(s) }
+            if sharedIndex[s] >= 0 { return .shared(sharedIndex[s]) }
+            return .node(node[s]!.node)
+        }
+        for ins in tape {
+            let n: Node
+            switch ins.op {
+            case .constant:
+                let c = ins.c
+                n = { _, _ in Dual(c, Tangent()) }
+            case _ where ins.op.isBinary:
+                n = Self.binary(ins.op, source(ins.a), source(ins.b))
+            default:
+                n = Self.unary(ins.op, source(ins.a), ins.c)
+            }
+            node[Int(ins.out)] = Box(n)
+        }
+        // run = store shared₀; store shared₁; …; return output, built from the last store backwards.
+        var run: Node
+        switch source(Int32(output)) {
+        case .coordinate(let i): let a = Coordinate(i); run = { x, s in a(x, s) }
+        case .shared(let k): let a = SharedValue(k); run = { x, s in a(x, s) }
+        case .node(let n): run = n
+        }
+        for ins in tape.reversed() {
+            let k = sharedIndex[Int(ins.out)]
+            guard k >= 0 else { continue }
+            let compute = node[Int(ins.out)]!.node, rest = run
+            run = { x, shared in
+                shared[k] = compute(x, shared)
+                return rest(x, shared)
+            }
+        }
+        self.run = run
+        self.sharedCount = sharedCount
+    }
+
+    /// U(x), with ∇U written into `gradient` (d entries).
+    @inlinable @inline(__always)
+    func energyAndGradient(_ x: UnsafePointer<Double>, _ gradient: UnsafeMutablePointer<Double>, _ d: Int) -> Double {
+        let r = withUnsafeTemporaryAllocation(of: Dual.self, capacity: max(sharedCount, 1)) {
+            run(x, $0.baseAddress!)
+        }
+        // + 0 makes a −0 lane +0, as the reverse sweep's sums (which start at +0) always give.
+        for i in 0..<d { gradient[i] = r.tangent[i] + 0 }
+        return r.value
+    }
+
+    // MARK: The closure of each operation
+    //
+    // Tangent rules (t = the operand's tangent, r = the result): the derivative of each operation as in the reverse
+    // sweep's documentation (Tape.swift), applied to the tangent: −a → −t; a ± b → tₐ ± t_b; a·b → b·tₐ + a·t_b;
+    // a/b → tₐ/b − (r·t_b)/b; and so on.
+
+    private static func unary(_ op: Op, _ a: OperandSource, _ c: Double) -> Node {
+        switch a {
+        case .coordinate(let i): return unary(op, Coordinate(i), c)
+        case .shared(let k): return unary(op, SharedValue(k), c)
+        case .node(let n): return unary(op, Subtree(node: n), c)
+        }
+    }
+
+    private static func binary(_ op: Op, _ a: OperandSource, _ b: OperandSource) -> Node {
+        switch a {
+        case .coordinate(let i): return binary(op, Coordinate(i), b)
+        case .shared(let k): return binary(op, SharedValue(k), b)
+        case .node(let n): return binary(op, Subtree(node: n), b)
+        }
+    }
+
+    private static func binary<A: TangentOperand>(_ op: Op, _ a: A, _ b: OperandSource) -> Node {
+        switch b {
+        case .coordinate(let i): return binary(op, a, Coordinate(i))
+        case .shared(let k): return binary(op, a, SharedValue(k))
+        case .node(let n): return binary(op, a, Subtree(node: n))
+        }
+    }
+
+    private static func unary<A: TangentOperand>(_ op: Op, _ a: A, _ c: Double) -> Node {
+        switch op {
+        case .neg: return { x, s in let u = a(x, s); return Dual(evaluate(.neg, u.value, 0, c), -u.tangent) }
+        case .addC: return { x, s in let u = a(x, s); return Dual(evaluate(.addC, u.value, 0, c), u.tangent) }
+        case .rsubC: return { x, s in let u = a(x, s); return Dual(evaluate(.rsubC, u.value, 0, c), -u.tangent) }
+        case .mulC:
+            return { x, s in let u = a(x, s); return Dual(evaluate(.mulC, u.value, 0, c), scaled(u.tangent, c)) }
+        case .divC:
+            return { x, s in let u = a(x, s); return Dual(evaluate(.divC, u.value, 0, c), divided(u.tangent, c)) }
+        case .rdivC:
+            return { x, s in
+                let u = a(x, s)
+                let r = evaluate(.rdivC, u.value, 0, c)
+                return Dual(r, -divided(scaled(u.tangent, r), u.value))
+            }
+        case .square:
+            return { x, s in
+                let u = a(x, s)
+                return Dual(evaluate(.square, u.value, 0, c), scaled(u.tangent, 2 * u.value))
+            }
+        case .powI:
+            return { x, s in
+                let u = a(x, s)
+                return Dual(evaluate(.powI, u.value, 0, c), scaled(u.tangent, c * powi(u.value, Int32(c) - 1)))
+            }
+        case .powC:
+            return { x, s in
+                let u = a(x, s)
+                return Dual(evaluate(.powC, u.value, 0, c), scaled(u.tangent, c * pow(u.value, c - 1)))
+            }
+        case .rpowC:
+            return { x, s in
+                let u = a(x, s)
+                let r = evaluate(.rpowC, u.value, 0, c)
+                return Dual(r, scaled(u.tangent, powExponentPartial(r, base: c)))
+            }
+        case .exp:
+            return { x, s in
+                let u = a(x, s)
+                let r = evaluate(.exp, u.value, 0, c)
+                return Dual(r, scaled(u.tangent, r))
+            }
+        case .log:
+            return { x, s in let u = a(x, s); return Dual(evaluate(.log, u.value, 0, c), divided(u.tangent, u.value)) }
+        case .sqrt:
+            return { x, s in
+                let u = a(x, s)
+                let r = evaluate(.sqrt, u.value, 0, c)
+                return Dual(r, divided(u.tangent, 2 * r))
+            }
+        case .sin:
+            return { x, s in let u = a(x, s); return Dual(evaluate(.sin, u.value, 0, c), scaled(u.tangent, cos(u.value))) }
+        case .cos:
+            return { x, s in let u = a(x, s); return Dual(evaluate(.cos, u.value, 0, c), -scaled(u.tangent, sin(u.value))) }
+        case .tanh:
+            return { x, s in
+                let u = a(x, s)
+                let r = evaluate(.tanh, u.value, 0, c)
+                return Dual(r, scaled(u.tangent, 1 - r * r))
+            }
+        case .abs:
+            return { x, s in
+                let u = a(x, s)
+                let v = u.value
+                // sign(v)·t, with 0·t at v = ±0 and NaN propagated.
+                let t = v > 0 ? u.tangent : (v < 0 ? -u.tangent : scaled(u.tangent, v))
+                return Dual(evaluate(.abs, v, 0, c), t)
+            }
+        case .constant, .add, .sub, .mul, .div, .pow:
+            preconditionFailure("\(op) is not a unary operation")
+        }
+    }
+
+    private static func binary<A: TangentOperand, B: TangentOperand>(_ op: Op, _ a: A, _ b: B) -> Node {
+        switch op {
+        case .add:
+            return { x, s in
+                let u = a(x, s), w = b(x, s)
+                return Dual(evaluate(.add, u.value, w.value, 0), u.tangent + w.tangent)
+            }
+        case .sub:
+            return { x, s in
+                let u = a(x, s), w = b(x, s)
+                return Dual(evaluate(.sub, u.value, w.value, 0), u.tangent - w.tangent)
+            }
+        case .mul:
+            return { x, s in
+                let u = a(x, s), w = b(x, s)
+                return Dual(evaluate(.mul, u.value, w.value, 0), scaled(u.tangent, w.value) + scaled(w.tangent, u.value))
+            }
+        case .div:
+            return { x, s in
+                let u = a(x, s), w = b(x, s)
+                let r = evaluate(.div, u.value, w.value, 0)
+                return Dual(r, divided(u.tangent, w.value) - divided(scaled(w.tangent, r), w.value))
+            }
+        case .pow:
+            return { x, s in
+                let u = a(x, s), w = b(x, s)
+                let base = u.value, exponent = w.value
+                let r = evaluate(.pow, base, exponent, 0)
+                return Dual(r, scaled(u.tangent, exponent * pow(base, exponent - 1))
+                               + scaled(w.tangent, powExponentPartial(r, base: base)))
+            }
+        default:
+            preconditionFailure("\(op) is not a binary operation")
+        }
+    }
+}
