@@ -30,7 +30,7 @@ import LangevinCore
 /// ``energy(at:)`` runs the tape forwards. For up to four coordinates, ``energyAndGradient(at:gradient:)`` runs a
 /// tree of closures built from the tape at `init` that carries, with every subexpression's value, its gradient
 /// (forward-mode automatic differentiation, all coordinates at once in one SIMD vector; U is bit for bit
-/// ``energy(at:)``'s). For more coordinates, or expressions nested more than 200 levels deep, it runs the tape
+/// ``energy(at:)``'s, except that a NaN may come out with another sign or payload). For more coordinates, or expressions nested more than 200 levels deep, it runs the tape
 /// backwards after the forward sweep, which is reverse-mode automatic differentiation: ∇U costs a small constant
 /// multiple of U, whatever the dimension. Both are exact up to rounding (no finite differences) and agree with each
 /// other to rounding. Neither allocates on the heap: the slot arrays are temporary stack
