@@ -145,6 +145,47 @@ struct ParameterTests {
         }
     }
 
+    @Test("advance's totals are step()'s reports added one by one, also after earlier totals and a divergence",
+          arguments: [1, 2, 3])
+    func advanceTotals(dimension: Int) throws {
+        // Earlier totals whose acceptance sum is so large that adding 1 rounds (2⁵³ − 2 + 1 + 1 + 1 = 2⁵³, while
+        // 2⁵³ − 2 + 3 = 2⁵³ + 2): only the same additions in the same order give the same sum.
+        var before = StepTotals()
+        before.add(StepInfo(energy: 2, acceptanceProbability: 0x1p53 - 2, accepted: false, gradientEvaluations: 2))
+        let params = LangevinParameters(timeStep: 0.05, temperature: 0.5)
+        func compare<F: GradientEstimator>(_ make: () -> F, start: [Double], steps: Int, diverges: Bool,
+                                           _ name: String) throws where F.Scalar == Double {
+            var results: [(StepTotals, Bool)] = []
+            for byStep in [false, true] {
+                var field = make()
+                var state = try LangevinState(position: start, field: &field)
+                var em = try EulerMaruyama(params)
+                var random = SplitMix64(seed: 8)
+                var totals = before
+                var failed = false
+                do throws(DivergenceError<Double>) {
+                    if byStep {
+                        for _ in 0..<steps { totals.add(try em.step(&state, field: &field, random: &random)) }
+                    } else {
+                        try em.advance(&state, field: &field, random: &random, steps: steps, totals: &totals)
+                    }
+                } catch { failed = true }
+                results.append((totals, failed))
+            }
+            let (a, b) = (results[0].0, results[1].0)
+            #expect(results[0].1 == diverges && results[1].1 == diverges, "\(name), d = \(dimension)")
+            #expect(a.steps == b.steps && a.gradientEvaluations == b.gradientEvaluations && a.accepted == b.accepted,
+                    "\(name), d = \(dimension)")
+            #expect(a.acceptanceSum.bitPattern == b.acceptanceSum.bitPattern && a.last == b.last,
+                    "\(name), d = \(dimension)")
+            #expect(a.steps > 2, "\(name), d = \(dimension): some steps before the end")
+        }
+        try compare({ Quadratic(k: 1.5, dimension: dimension) }, start: Array([0.5, -1.0, 2.0].prefix(dimension)),
+                    steps: 9, diverges: false, "quadratic")
+        try compare({ RunawayND(dimension: dimension) }, start: [Double](repeating: 1.5, count: dimension),
+                    steps: 10_000, diverges: true, "runaway")
+    }
+
     @Test("A non-finite initial energy is an error")
     func nonFiniteStart() {
         var field = ClosureEnergy(variables: ["x"], energy: { x in -Foundation_log(x[0]) },
