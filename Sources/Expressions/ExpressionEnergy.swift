@@ -29,19 +29,22 @@ import LangevinCore
 /// rewrite is exact in IEEE arithmetic; a folded constant is computed by the same code as at run time.
 /// ``energy(at:)`` runs the tape forwards. For up to four coordinates, ``energyAndGradient(at:gradient:)`` runs a
 /// tree of closures built from the tape at `init` that carries, with every subexpression's value, its gradient
-/// (forward-mode automatic differentiation, all coordinates at once in one SIMD vector; U is bit for bit
-/// ``energy(at:)``'s, except that a NaN may come out with another sign or payload). For more coordinates, or expressions nested more than 200 levels deep, it runs the tape
+/// (forward-mode automatic differentiation, all coordinates at once in one SIMD vector); U is bit for bit
+/// ``energy(at:)``'s, except that a NaN may come out with another sign or payload. For more coordinates, or where
+/// the closures would nest more than 100 calls deep (a sum of more than about 100 terms, say), it runs the tape
 /// backwards after the forward sweep, which is reverse-mode automatic differentiation: ∇U costs a small constant
 /// multiple of U, whatever the dimension. Both are exact up to rounding (no finite differences) and agree with each
-/// other to rounding. Neither allocates on the heap: the slot arrays are temporary stack
-/// buffers (for tapes so large that the thread's stack cannot hold them, the standard library falls back to a heap
-/// buffer).
+/// other to rounding wherever the gradient is finite. Neither allocates on the heap: the slot arrays are temporary
+/// stack buffers (for tapes so large that the thread's stack cannot hold them, the standard library falls back to a
+/// heap buffer).
 ///
 /// Out of a function's domain the result is what IEEE arithmetic gives: `log(0)` = −∞, `log(-1)`, `sqrt(-1)` and
-/// `(-8)^(1/3)` are NaN, `1/0` = ∞, and so is the gradient, e.g. d√x/dx = +∞ at 0. Integrators detect these
-/// non-finite values. A non-finite partial derivative reaches only the coordinates its subexpression depends on:
-/// ∇(√x + y²) at x = 0 is (+∞, 2y), not (+∞, NaN). Where a function has a kink the derivative used is d|x|/dx = 0 at x = 0. For a variable
-/// exponent, ∂(a^b)/∂b = a^b·ln a, taken as 0 where a^b = 0 and NaN for a < 0.
+/// `(-8)^(1/3)` are NaN, `1/0` = ∞, and so is the gradient, e.g. d√x/dx = +∞ at 0, and ∇√(x² + y²) at the origin is
+/// (NaN, NaN) (∞·0). Integrators detect these non-finite values. A non-finite partial derivative reaches only the
+/// coordinates its subexpression contains: ∇(√x + y²) at x = 0 is (+∞, 2y), not (+∞, NaN). Where infinities meet,
+/// the closures and the reverse sweep may differ between ±∞ and NaN, as reassociated IEEE arithmetic does
+/// (∞·0 + ∞·1 is NaN, ∞·(0 + 1) is ∞). Where a function has a kink the derivative used is d|x|/dx = 0 at x = 0. For
+/// a variable exponent, ∂(a^b)/∂b = a^b·ln a, taken as 0 where a^b = 0 and NaN for a < 0.
 ///
 /// ## Threads
 ///

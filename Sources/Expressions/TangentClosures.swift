@@ -6,7 +6,7 @@
 //
 // Why: the tape interpreter pays a `switch` and a store–load round trip through the slot array for every
 // instruction, twice (forward and reverse sweeps). For the W1a expression "(x^2-1)^2 + y^2/2", one U-and-∇U call
-// took 27 ns through the interpreter, 13 ns through closures like these and 4 ns as a hand-written Swift formula
+// took 27 ns through the interpreter, 13 ns through a prototype of these closures and 4 ns as a hand-written Swift formula
 // (20 million calls in a loop, AMD Zen 4; Docs/Benchmarks.md has the chain-level figures).
 
 import Platform
@@ -27,32 +27,47 @@ struct Dual: Sendable {
     }
 }
 
-/// p·t, with the lanes where t is zero kept at exactly +0.
-///
-/// A lane of t that is 0 means "this subexpression does not depend on that coordinate" (or depends on it with a
-/// derivative that cancelled to 0). Reverse mode never multiplies such a lane by anything; so that an infinite or
-/// NaN partial elsewhere in the expression (√x at 0, say) cannot turn ∂U/∂y into NaN here, those lanes stay 0.
+/// The coordinates a subexpression depends on, by the structure of the expression (not by the values of its
+/// partial derivatives): bit i is set when coordinate i occurs in it. (A small integer rather than a vector mask:
+/// closures keep it in a general register, which measured faster than a vector mask spilled around calls.)
+@usableFromInline typealias Dependence = UInt8
+
+/// `t` with the lanes whose bit is clear in `lanes` set to exactly +0.
 @inlinable @inline(__always)
-func scaled<T: SIMD>(_ t: T, _ p: Double) -> T where T.Scalar == Double {
-    (t * p).replacing(with: 0, where: t .== 0)
+func restricted(_ t: Tangent, _ lanes: Dependence) -> Tangent {
+    let keep = SIMD4<UInt64>(repeating: UInt64(lanes)) & SIMD4<UInt64>(1, 2, 4, 8) .!= 0
+    return t.replacing(with: 0, where: .!keep)
 }
 
-/// t / q, with the lanes where t is zero kept at exactly +0 (see ``scaled(_:_:)``).
+/// p·t on the lanes of the coordinates the operand depends on, exactly +0 on the others.
+///
+/// The reverse sweep never multiplies along a path that does not exist, so an infinite or NaN partial (√x at 0,
+/// say) cannot reach a coordinate its subexpression does not contain: ∇(√x + y²) at x = 0 is (+∞, 2y). On the lanes
+/// it does contain, a tangent that is 0 by value (x² at 0, x − x) is multiplied like any other, so 0·∞ is NaN as in
+/// the reverse sweep.
 @inlinable @inline(__always)
-func divided<T: SIMD>(_ t: T, _ q: Double) -> T where T.Scalar == Double {
-    (t / q).replacing(with: 0, where: t .== 0)
+func scaled(_ t: Tangent, _ p: Double, _ lanes: Dependence) -> Tangent {
+    restricted(t * p, lanes)
+}
+
+/// t / q on the lanes of `lanes`, exactly +0 on the others (see ``scaled(_:_:_:)``).
+@inlinable @inline(__always)
+func divided(_ t: Tangent, _ q: Double, _ lanes: Dependence) -> Tangent {
+    restricted(t / q, lanes)
 }
 
 /// Where an operation's operand comes from, while the closures are built.
 enum OperandSource {
     case coordinate(Int)
-    case shared(Int)
-    case node(TangentProgram.Node)
+    case shared(Int, Dependence)
+    case node(TangentProgram.Node, Dependence)
 }
 
 /// An operand as the closures read it. The three kinds are distinct types so that each operation's closure is
 /// compiled for each kind: a coordinate or a shared value is read in place, only a subexpression is a call.
 protocol TangentOperand: Sendable, SendableMetatype {
+    /// The coordinates the operand depends on.
+    var lanes: Dependence { get }
     func callAsFunction(_ x: UnsafePointer<Double>, _ shared: UnsafeMutablePointer<Dual>) -> Dual
 }
 
@@ -60,11 +75,13 @@ protocol TangentOperand: Sendable, SendableMetatype {
 struct Coordinate: TangentOperand {
     let index: Int
     let unit: Tangent
+    let lanes: Dependence
     init(_ index: Int) {
         self.index = index
         var e = Tangent()
         e[index] = 1
         self.unit = e
+        self.lanes = 1 << index
     }
     @inline(__always) func callAsFunction(_ x: UnsafePointer<Double>, _ shared: UnsafeMutablePointer<Dual>) -> Dual {
         Dual(x[index], unit)
@@ -74,7 +91,11 @@ struct Coordinate: TangentOperand {
 /// A shared result, already computed into the scratch array.
 struct SharedValue: TangentOperand {
     let index: Int
-    init(_ index: Int) { self.index = index }
+    let lanes: Dependence
+    init(_ index: Int, _ lanes: Dependence) {
+        self.index = index
+        self.lanes = lanes
+    }
     @inline(__always) func callAsFunction(_ x: UnsafePointer<Double>, _ shared: UnsafeMutablePointer<Dual>) -> Dual {
         shared[index]
     }
@@ -83,6 +104,7 @@ struct SharedValue: TangentOperand {
 /// A subexpression used only here: its closure.
 struct Subtree: TangentOperand {
     let node: TangentProgram.Node
+    let lanes: Dependence
     @inline(__always) func callAsFunction(_ x: UnsafePointer<Double>, _ shared: UnsafeMutablePointer<Dual>) -> Dual {
         node(x, shared)
     }
@@ -96,8 +118,11 @@ struct Subtree: TangentOperand {
 /// Every instruction whose result is used once becomes a closure that calls its operands' closures and returns
 /// value and tangent; an instruction whose result is used more than once ("shared") is computed once, before
 /// the closures that use it, into a scratch array that they read. Values are computed by ``evaluate(_:_:_:_:)``, the
-/// same function as the interpreter's, so U is bit for bit what ``ExpressionEnergy/energy(at:)`` returns; the
-/// gradient agrees with the reverse sweep to rounding (a product of partials is formed in another order).
+/// same function as the interpreter's, so U is bit for bit what ``ExpressionEnergy/energy(at:)`` returns. The
+/// gradient agrees with the reverse sweep to rounding (a product of partials is formed in another order) wherever
+/// it is finite; where infinities meet, the two can differ as IEEE arithmetic does when reassociated (∞·0 + ∞·1 is
+/// NaN, ∞·(0 + 1) is ∞; a product may overflow in one order and not the other), both then being non-finite unless
+/// an intermediate product overflowed.
 @usableFromInline
 struct TangentProgram: Sendable {
     @usableFromInline typealias Node = @Sendable (UnsafePointer<Double>, UnsafeMutablePointer<Dual>)
@@ -108,12 +133,14 @@ struct TangentProgram: Sendable {
     /// The number of shared results (the scratch array's length).
     @usableFromInline let sharedCount: Int
 
-    /// The deepest chain of nested closure calls a program may have: every call is a stack frame, and an
-    /// evaluation may run on a thread with a small stack. Deeper expressions use the interpreter.
-    static var maxNesting: Int { 200 }
+    /// The deepest chain of nested closure calls a program may have (the depth of the tree plus the number of
+    /// shared results, each of which adds one frame): every call is a stack frame (about 110 bytes in a release
+    /// build, 1.4 KiB in a debug build), and an evaluation may run on a thread with a small stack. Deeper
+    /// expressions, e.g. a sum of more than about 100 terms, use the interpreter.
+    static var maxNesting: Int { 100 }
 
-    /// Builds the program, or returns nil when the tape nests deeper than ``maxNesting`` or has no coordinates or
-    /// more than `Tangent` has lanes.
+    /// Builds the program, or returns nil when its closures would nest deeper than ``maxNesting`` or the tape has no
+    /// coordinates or more than `Tangent` has lanes.
     init?(tape: [Instruction], dimension d: Int, output: Int) {
         guard d >= 1 && d <= Tangent.scalarCount else { return nil }
         let slotCount = d + tape.count
@@ -146,6 +173,17 @@ struct TangentProgram: Sendable {
         // The shared values are stored by a chain of closures, one frame each, below the output's tree.
         guard deepest + sharedCount <= Self.maxNesting else { return nil }
 
+        // The coordinates each slot depends on.
+        var lanes = [Dependence](repeating: 0, count: slotCount)
+        for i in 0..<d { lanes[i] = 1 << i }
+        for ins in tape {
+            switch ins.op {
+            case .constant: break
+            case _ where ins.op.isBinary: lanes[Int(ins.out)] = lanes[Int(ins.a)] | lanes[Int(ins.b)]
+            default: lanes[Int(ins.out)] = lanes[Int(ins.a)]
+            }
+        }
+
         // Closures for every instruction, in tape order (operands before their users). Boxed: a closure kept
         // directly in an array is stored at the array's generic abstraction and would be called through thunks.
         final class Box {
@@ -156,8 +194,8 @@ struct TangentProgram: Sendable {
         func source(_ s: Int32) -> OperandSource {
             let s = Int(s)
             if s < d { return .coordinate(s) }
-            if sharedIndex[s] >= 0 { return .shared(sharedIndex[s]) }
-            return .node(node[s]!.node)
+            if sharedIndex[s] >= 0 { return .shared(sharedIndex[s], lanes[s]) }
+            return .node(node[s]!.node, lanes[s])
         }
         for ins in tape {
             let n: Node
@@ -176,8 +214,8 @@ struct TangentProgram: Sendable {
         var run: Node
         switch source(Int32(output)) {
         case .coordinate(let i): let a = Coordinate(i); run = { x, s in a(x, s) }
-        case .shared(let k): let a = SharedValue(k); run = { x, s in a(x, s) }
-        case .node(let n): run = n
+        case .shared(let k, let m): let a = SharedValue(k, m); run = { x, s in a(x, s) }
+        case .node(let n, _): run = n
         }
         for ins in tape.reversed() {
             let k = sharedIndex[Int(ins.out)]
@@ -212,24 +250,24 @@ struct TangentProgram: Sendable {
     private static func unary(_ op: Op, _ a: OperandSource, _ c: Double) -> Node {
         switch a {
         case .coordinate(let i): return unary(op, Coordinate(i), c)
-        case .shared(let k): return unary(op, SharedValue(k), c)
-        case .node(let n): return unary(op, Subtree(node: n), c)
+        case .shared(let k, let m): return unary(op, SharedValue(k, m), c)
+        case .node(let n, let m): return unary(op, Subtree(node: n, lanes: m), c)
         }
     }
 
     private static func binary(_ op: Op, _ a: OperandSource, _ b: OperandSource) -> Node {
         switch a {
         case .coordinate(let i): return binary(op, Coordinate(i), b)
-        case .shared(let k): return binary(op, SharedValue(k), b)
-        case .node(let n): return binary(op, Subtree(node: n), b)
+        case .shared(let k, let m): return binary(op, SharedValue(k, m), b)
+        case .node(let n, let m): return binary(op, Subtree(node: n, lanes: m), b)
         }
     }
 
     private static func binary<A: TangentOperand>(_ op: Op, _ a: A, _ b: OperandSource) -> Node {
         switch b {
         case .coordinate(let i): return binary(op, a, Coordinate(i))
-        case .shared(let k): return binary(op, a, SharedValue(k))
-        case .node(let n): return binary(op, a, Subtree(node: n))
+        case .shared(let k, let m): return binary(op, a, SharedValue(k, m))
+        case .node(let n, let m): return binary(op, a, Subtree(node: n, lanes: m))
         }
     }
 
@@ -239,66 +277,82 @@ struct TangentProgram: Sendable {
         case .addC: return { x, s in let u = a(x, s); return Dual(evaluate(.addC, u.value, 0, c), u.tangent) }
         case .rsubC: return { x, s in let u = a(x, s); return Dual(evaluate(.rsubC, u.value, 0, c), -u.tangent) }
         case .mulC:
-            return { x, s in let u = a(x, s); return Dual(evaluate(.mulC, u.value, 0, c), scaled(u.tangent, c)) }
+            return { x, s in
+                let u = a(x, s)
+                return Dual(evaluate(.mulC, u.value, 0, c), scaled(u.tangent, c, a.lanes))
+            }
         case .divC:
-            return { x, s in let u = a(x, s); return Dual(evaluate(.divC, u.value, 0, c), divided(u.tangent, c)) }
+            return { x, s in
+                let u = a(x, s)
+                return Dual(evaluate(.divC, u.value, 0, c), divided(u.tangent, c, a.lanes))
+            }
         case .rdivC:
             return { x, s in
                 let u = a(x, s)
                 let r = evaluate(.rdivC, u.value, 0, c)
-                return Dual(r, -divided(scaled(u.tangent, r), u.value))
+                return Dual(r, -divided(scaled(u.tangent, r, a.lanes), u.value, a.lanes))
             }
         case .square:
             return { x, s in
                 let u = a(x, s)
-                return Dual(evaluate(.square, u.value, 0, c), scaled(u.tangent, 2 * u.value))
+                return Dual(evaluate(.square, u.value, 0, c), scaled(u.tangent, 2 * u.value, a.lanes))
             }
         case .powI:
             return { x, s in
                 let u = a(x, s)
-                return Dual(evaluate(.powI, u.value, 0, c), scaled(u.tangent, c * powi(u.value, Int32(c) - 1)))
+                let partial = c * powi(u.value, Int32(c) - 1)
+                return Dual(evaluate(.powI, u.value, 0, c), scaled(u.tangent, partial, a.lanes))
             }
         case .powC:
             return { x, s in
                 let u = a(x, s)
-                return Dual(evaluate(.powC, u.value, 0, c), scaled(u.tangent, c * pow(u.value, c - 1)))
+                return Dual(evaluate(.powC, u.value, 0, c), scaled(u.tangent, c * pow(u.value, c - 1), a.lanes))
             }
         case .rpowC:
             return { x, s in
                 let u = a(x, s)
                 let r = evaluate(.rpowC, u.value, 0, c)
-                return Dual(r, scaled(u.tangent, powExponentPartial(r, base: c)))
+                return Dual(r, scaled(u.tangent, powExponentPartial(r, base: c), a.lanes))
             }
         case .exp:
             return { x, s in
                 let u = a(x, s)
                 let r = evaluate(.exp, u.value, 0, c)
-                return Dual(r, scaled(u.tangent, r))
+                return Dual(r, scaled(u.tangent, r, a.lanes))
             }
         case .log:
-            return { x, s in let u = a(x, s); return Dual(evaluate(.log, u.value, 0, c), divided(u.tangent, u.value)) }
+            return { x, s in
+                let u = a(x, s)
+                return Dual(evaluate(.log, u.value, 0, c), divided(u.tangent, u.value, a.lanes))
+            }
         case .sqrt:
             return { x, s in
                 let u = a(x, s)
                 let r = evaluate(.sqrt, u.value, 0, c)
-                return Dual(r, divided(u.tangent, 2 * r))
+                return Dual(r, divided(u.tangent, 2 * r, a.lanes))
             }
         case .sin:
-            return { x, s in let u = a(x, s); return Dual(evaluate(.sin, u.value, 0, c), scaled(u.tangent, cos(u.value))) }
+            return { x, s in
+                let u = a(x, s)
+                return Dual(evaluate(.sin, u.value, 0, c), scaled(u.tangent, cos(u.value), a.lanes))
+            }
         case .cos:
-            return { x, s in let u = a(x, s); return Dual(evaluate(.cos, u.value, 0, c), -scaled(u.tangent, sin(u.value))) }
+            return { x, s in
+                let u = a(x, s)
+                return Dual(evaluate(.cos, u.value, 0, c), -scaled(u.tangent, sin(u.value), a.lanes))
+            }
         case .tanh:
             return { x, s in
                 let u = a(x, s)
                 let r = evaluate(.tanh, u.value, 0, c)
-                return Dual(r, scaled(u.tangent, 1 - r * r))
+                return Dual(r, scaled(u.tangent, 1 - r * r, a.lanes))
             }
         case .abs:
             return { x, s in
                 let u = a(x, s)
                 let v = u.value
                 // sign(v)·t, with 0·t at v = ±0 and NaN propagated.
-                let t = v > 0 ? u.tangent : (v < 0 ? -u.tangent : scaled(u.tangent, v))
+                let t = v > 0 ? u.tangent : (v < 0 ? -u.tangent : scaled(u.tangent, v, a.lanes))
                 return Dual(evaluate(.abs, v, 0, c), t)
             }
         case .constant, .add, .sub, .mul, .div, .pow:
@@ -321,21 +375,23 @@ struct TangentProgram: Sendable {
         case .mul:
             return { x, s in
                 let u = a(x, s), w = b(x, s)
-                return Dual(evaluate(.mul, u.value, w.value, 0), scaled(u.tangent, w.value) + scaled(w.tangent, u.value))
+                return Dual(evaluate(.mul, u.value, w.value, 0),
+                            scaled(u.tangent, w.value, a.lanes) + scaled(w.tangent, u.value, b.lanes))
             }
         case .div:
             return { x, s in
                 let u = a(x, s), w = b(x, s)
                 let r = evaluate(.div, u.value, w.value, 0)
-                return Dual(r, divided(u.tangent, w.value) - divided(scaled(w.tangent, r), w.value))
+                return Dual(r, divided(u.tangent, w.value, a.lanes)
+                               - divided(scaled(w.tangent, r, b.lanes), w.value, b.lanes))
             }
         case .pow:
             return { x, s in
                 let u = a(x, s), w = b(x, s)
                 let base = u.value, exponent = w.value
                 let r = evaluate(.pow, base, exponent, 0)
-                return Dual(r, scaled(u.tangent, exponent * pow(base, exponent - 1))
-                               + scaled(w.tangent, powExponentPartial(r, base: base)))
+                return Dual(r, scaled(u.tangent, exponent * pow(base, exponent - 1), a.lanes)
+                               + scaled(w.tangent, powExponentPartial(r, base: base), b.lanes))
             }
         default:
             preconditionFailure("\(op) is not a binary operation")
