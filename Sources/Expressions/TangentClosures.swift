@@ -6,8 +6,8 @@
 //
 // Why: the tape interpreter pays a `switch` and a store–load round trip through the slot array for every
 // instruction, twice (forward and reverse sweeps). For the W1a expression "(x^2-1)^2 + y^2/2", one U-and-∇U call
-// took 27 ns through the interpreter, 13 ns through a prototype of these closures and 4 ns as a hand-written Swift formula
-// (20 million calls in a loop, AMD Zen 4; Docs/Benchmarks.md has the chain-level figures).
+// took 27 ns through the interpreter, 13 ns through a prototype of these closures and 4 ns as a hand-written Swift
+// formula (20 million calls in a loop, AMD Zen 4; Docs/Benchmarks.md has the chain-level figures).
 
 import Platform
 
