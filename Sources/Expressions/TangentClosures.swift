@@ -151,18 +151,26 @@ struct TangentProgram: Sendable {
             if ins.op.isBinary { uses[Int(ins.b)] += 1 }
         }
         uses[output] += 1
-        // Nesting depth of each slot's closure (a coordinate or a shared read is a leaf, depth 1).
+        // Nesting depth of each slot's closure (a coordinate or a shared read is a leaf, depth 1), and the
+        // coordinates each slot depends on.
         var depth = [Int](repeating: 1, count: slotCount)
+        var lanes = [Dependence](repeating: 0, count: slotCount)
+        for i in 0..<d { lanes[i] = 1 << i }
         var sharedIndex = [Int](repeating: -1, count: slotCount)
         var sharedCount = 0
         var deepest = 1
         for ins in tape {
-            let out = Int(ins.out)
-            func leafDepth(_ s: Int32) -> Int { sharedIndex[Int(s)] >= 0 ? 1 : depth[Int(s)] }
+            let out = Int(ins.out), a = Int(ins.a), b = Int(ins.b)
+            func leafDepth(_ s: Int) -> Int { sharedIndex[s] >= 0 ? 1 : depth[s] }
             switch ins.op {
-            case .constant: depth[out] = 1
-            case _ where ins.op.isBinary: depth[out] = 1 + max(leafDepth(ins.a), leafDepth(ins.b))
-            default: depth[out] = 1 + leafDepth(ins.a)
+            case .constant:
+                break
+            case _ where ins.op.isBinary:
+                depth[out] = 1 + max(leafDepth(a), leafDepth(b))
+                lanes[out] = lanes[a] | lanes[b]
+            default:
+                depth[out] = 1 + leafDepth(a)
+                lanes[out] = lanes[a]
             }
             deepest = max(deepest, depth[out])
             if uses[out] > 1 && out != output {
@@ -172,17 +180,6 @@ struct TangentProgram: Sendable {
         }
         // The shared values are stored by a chain of closures, one frame each, below the output's tree.
         guard deepest + sharedCount <= Self.maxNesting else { return nil }
-
-        // The coordinates each slot depends on.
-        var lanes = [Dependence](repeating: 0, count: slotCount)
-        for i in 0..<d { lanes[i] = 1 << i }
-        for ins in tape {
-            switch ins.op {
-            case .constant: break
-            case _ where ins.op.isBinary: lanes[Int(ins.out)] = lanes[Int(ins.a)] | lanes[Int(ins.b)]
-            default: lanes[Int(ins.out)] = lanes[Int(ins.a)]
-            }
-        }
 
         // Closures for every instruction, in tape order (operands before their users). Boxed: a closure kept
         // directly in an array is stored at the array's generic abstraction and would be called through thunks.
@@ -211,11 +208,13 @@ struct TangentProgram: Sendable {
             node[Int(ins.out)] = Box(n)
         }
         // run = store shared₀; store shared₁; …; return output, built from the last store backwards.
+        // (The output is never shared: it has no user but the caller.)
         var run: Node
-        switch source(Int32(output)) {
-        case .coordinate(let i): let a = Coordinate(i); run = { x, s in a(x, s) }
-        case .shared(let k, let m): let a = SharedValue(k, m); run = { x, s in a(x, s) }
-        case .node(let n, _): run = n
+        if output < d {
+            let a = Coordinate(output)
+            run = { x, s in a(x, s) }
+        } else {
+            run = node[output]!.node
         }
         for ins in tape.reversed() {
             let k = sharedIndex[Int(ins.out)]

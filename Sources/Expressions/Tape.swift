@@ -107,11 +107,9 @@ extension Op {
 /// The value of one instruction whose operands are `v[a]` and `v[b]` (only the operands the operation uses are read).
 @inlinable @inline(__always)
 func apply(_ op: Op, _ v: UnsafePointer<Double>, _ a: Int, _ b: Int, _ c: Double) -> Double {
-    switch op {
-    case .constant: return c
-    case .add, .sub, .mul, .div, .pow: return evaluate(op, v[a], v[b], c)
-    default: return evaluate(op, v[a], 0, c)
-    }
+    // A unary operation has b = a (see `Op.isBinary`), so v[b] is always a slot already written; only a constant
+    // reads none (its a and b are 0, which need not be written yet).
+    op == .constant ? c : evaluate(op, v[a], v[b], c)
 }
 
 /// ∂(base^exponent)/∂exponent = base^exponent · ln base, given the value `r` = base^exponent.
