@@ -51,8 +51,10 @@ public class SequentialNetwork: Network {
     ///   - fuseConvolutions: run each `conv2D, relu, maxPool2x2` triple as one fused layer (same results; the
     ///     full-resolution activation is never stored).
     ///   - convolutionChunk: images per im2col chunk (nil: sized to a few MiB).
+    ///   - convolutionRowPatches: unfold every convolution in 1 × k row patches (true) or k × k patches (false);
+    ///     nil: each layer by the length of its patch rows (``Conv2DLayer/rowPatchMinimum``).
     init(input: TensorShape, layers specs: [LayerSpec], maxBatchSize: Int, threads: Int?,
-         fuseConvolutions: Bool, convolutionChunk: Int?) {
+         fuseConvolutions: Bool, convolutionChunk: Int?, convolutionRowPatches: Bool? = nil) {
         precondition(maxBatchSize > 0, "maxBatchSize must be positive")
         precondition(!specs.isEmpty, "a network needs at least one layer")
         let threads = max(1, threads ?? ThreadBudget.processors)
@@ -74,7 +76,7 @@ public class SequentialNetwork: Network {
                     && specs[i + 2] == .maxPool2x2
                 layer = Conv2DLayer(input: shape, outputChannels: co, kernel: k, padding: p, fusedReLUPool: fuse,
                                     maxBatchSize: maxBatchSize, threads: threads, needsInputGradient: !built.isEmpty,
-                                    chunkImages: convolutionChunk)
+                                    chunkImages: convolutionChunk, rowPatches: convolutionRowPatches)
                 if fuse { i += 2 }
             case .maxPool2x2:
                 layer = MaxPool2x2Layer(shape: shape, maxBatchSize: maxBatchSize)

@@ -15,9 +15,9 @@ import Testing
 /// (observed errors are ≤ 1% of it). Every coordinate is checked (the nets are tiny).
 @Suite struct NetworkGradientTests {
     func checkGradient(specs: [LayerSpec], input: TensorShape, batch: Int, maxBatchSize: Int = 16, seed: UInt64,
-                       threads: Int = 2, fuse: Bool = true, chunk: Int? = nil) {
+                       threads: Int = 2, fuse: Bool = true, chunk: Int? = nil, rowPatches: Bool? = nil) {
         let net = SequentialNetwork(input: input, layers: specs, maxBatchSize: maxBatchSize, threads: threads,
-                                    fuseConvolutions: fuse, convolutionChunk: chunk)
+                                    fuseConvolutions: fuse, convolutionChunk: chunk, convolutionRowPatches: rowPatches)
         var w = net.initialParameters(seed: seed)
         // Non-zero biases, so every bias path is exercised.
         for block in net.parameterBlocks where block.role == "bias" {
@@ -80,15 +80,46 @@ import Testing
     }
 
     /// The TalkCNN layer sequence, shrunk (1→3→3 channels on 8×8, dense 12→6→3), through every execution path:
-    /// fused and unfused conv–ReLU–pool, one and two workers, one-image and default chunks.
-    @Test(arguments: [(true, 2, nil), (false, 2, nil), (true, 1, 1), (false, 1, 1), (true, 2, 1)] as [(Bool, Int, Int?)])
-    func talkCNNShapedNetGradientMatchesFiniteDifferences(fuse: Bool, threads: Int, chunk: Int?) {
+    /// fused and unfused conv–ReLU–pool, one and two workers, one-image and default chunks, k × k and 1 × k row
+    /// patches (forced: these layers are too narrow for the automatic choice), chunks of 2 and 3 images that leave a
+    /// shorter last chunk.
+    @Test(arguments: [(true, 2, nil, false), (false, 2, nil, false), (true, 1, 1, false), (false, 1, 1, false),
+                      (true, 2, 1, false), (true, 2, nil, true), (false, 2, nil, true), (true, 1, 1, true),
+                      (false, 1, 1, true), (true, 1, 2, true), (false, 1, 3, true), (true, 2, 2, true)]
+                     as [(Bool, Int, Int?, Bool)])
+    func talkCNNShapedNetGradientMatchesFiniteDifferences(fuse: Bool, threads: Int, chunk: Int?, rowPatches: Bool) {
         checkGradient(
             specs: [.conv2D(outputChannels: 3, kernelSize: 5, padding: 2), .relu, .maxPool2x2,
                     .conv2D(outputChannels: 3, kernelSize: 5, padding: 2), .relu, .maxPool2x2,
                     .flatten, .dense(outputs: 6), .relu, .dense(outputs: 3)],
             input: TensorShape(height: 8, width: 8, channels: 1), batch: 5, seed: 41,
-            threads: threads, fuse: fuse, chunk: chunk)
+            threads: threads, fuse: fuse, chunk: chunk, rowPatches: rowPatches)
+    }
+
+    /// Odd shapes (non-square, no padding, full padding, a pool that drops a row, 2 input channels) with row
+    /// patches, in chunks of two images with a shorter last chunk.
+    @Test(arguments: [true, false]) func oddShapesWithRowPatchesMatchFiniteDifferences(fuse: Bool) {
+        checkGradient(
+            specs: [.conv2D(outputChannels: 3, kernelSize: 3, padding: 0), .relu, .maxPool2x2,
+                    .conv2D(outputChannels: 2, kernelSize: 2, padding: 1), .relu,
+                    .flatten, .dense(outputs: 4)],
+            input: TensorShape(height: 7, width: 6, channels: 2), batch: 5, maxBatchSize: 5, seed: 32,
+            threads: 1, fuse: fuse, chunk: 2, rowPatches: true)
+    }
+
+    /// Channel counts wide enough for the automatic choice to take row patches in the second layer (k·ci = 80 ≥ 32)
+    /// and in its input gradient (k·co = 80), with the first layer on k × k patches: the mix the talk CNN runs.
+    @Test func automaticRowPatchesMatchFiniteDifferences() {
+        let specs: [LayerSpec] = [.conv2D(outputChannels: 16, kernelSize: 5, padding: 2), .relu, .maxPool2x2,
+                                  .conv2D(outputChannels: 16, kernelSize: 5, padding: 2), .relu, .maxPool2x2,
+                                  .flatten, .dense(outputs: 3)]
+        let net = SequentialNetwork(input: TensorShape(height: 8, width: 8, channels: 1), layers: specs,
+                                    maxBatchSize: 4, threads: 2, fuseConvolutions: true, convolutionChunk: nil)
+        let convolutions = net.layers.compactMap { $0 as? Conv2DLayer }
+        #expect(convolutions.map(\.usesRowPatches) == [false, true])
+        #expect(convolutions.map(\.usesRowPatchesForInputGradient) == [false, true])
+        checkGradient(specs: specs, input: TensorShape(height: 8, width: 8, channels: 1), batch: 4, maxBatchSize: 4,
+                      seed: 43)
     }
 
     /// Dense products large enough to be split among workers (≥ 2¹⁹ multiply–adds), with column blocks that do not
