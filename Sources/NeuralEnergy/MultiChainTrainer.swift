@@ -182,18 +182,16 @@ public final class MultiChainTrainer {
     /// The threads each chain runs with (nil: the processors).
     public let threadsPerChain: Int?
 
-    /// Runs `body` with OpenBLAS on `threads` threads (nil: as it is), then restores the count. Whatever touches a
-    /// chain's numbers outside ``runChains(checkpointEvery:checkpointPath:progress:)`` (restoring a checkpoint)
-    /// runs inside `withChainThreads`.
+    /// Runs `body` with OpenBLAS on one thread when the chains have a thread count of their own (nil: as it is).
+    /// Whatever touches a chain's numbers outside ``runChains(checkpointEvery:checkpointPath:progress:)`` (restoring
+    /// a checkpoint) runs inside `withChainThreads`. (Each network evaluation sets OpenBLAS to one thread anyway, in
+    /// the same process-wide counted scope, so that chains side by side never restore it under each other.)
     static func withBLASThreads<T>(_ threads: Int?, _ body: () throws(LangevinError) -> T) throws(LangevinError) -> T {
-        guard let threads else { return try body() }
-        let saved = NetworkThreads.current
-        NetworkThreads.set(threads)
-        defer { NetworkThreads.set(saved) }
-        return try body()
+        guard threads != nil else { return try body() }
+        return try NetworkThreads.withSingleThreadedBLAS(body)
     }
 
-    /// Runs `body` with OpenBLAS on the chains' thread count (for restoring checkpoints and the like).
+    /// Runs `body` with OpenBLAS as the chains run it (for restoring checkpoints and the like).
     public func withChainThreads<T>(_ body: () throws(LangevinError) -> T) throws(LangevinError) -> T {
         try Self.withBLASThreads(threadsPerChain, body)
     }

@@ -101,8 +101,9 @@ private func copyRuns(_ source: UnsafePointer<Float>, sourceStride: Int, into ta
 /// Parameters: W stored [co][k][k][ci] (co × K row-major with K = k·k·ci), then b (co). Initialisation:
 /// W Kaiming-uniform with fan-in K, b = 0.
 ///
-/// Computation: the batch is split into `threads` contiguous parts, one per worker; each worker walks its part in
-/// chunks of a few images (so the unfolded matrix stays cache-sized) with single-threaded BLAS. Two ways to unfold,
+/// Computation: the batch is split into contiguous groups of images (``decompositionBlocks`` of them, whatever the
+/// worker count), the workers taking whole groups; each group is walked in chunks of a few images (so the unfolded
+/// matrix stays cache-sized) with single-threaded BLAS. Two ways to unfold,
 /// chosen per layer (``usesRowPatches``), with the same products in a different grouping:
 /// - k × k patches (``im2col(_:images:imageStride:rowStride:height:width:channels:kernel:padding:into:)``, for few
 ///   input channels, e.g. the first layer on grey images, where k·ci is too short an inner dimension): forward
@@ -120,8 +121,8 @@ private func copyRuns(_ source: UnsafePointer<Float>, sourceStride: Int, into ta
 ///   products, one per block of W's columns); ∂b += column sums of ∂Y; and ∂X = cols_{p'}(∂Y) · W̃ᵀ, the "full"
 ///   correlation of ∂Y with the flipped, channel-transposed kernel W̃[i, ky, kx, o] = W[o, k−1−ky, k−1−kx, i] at
 ///   padding p' = k − 1 − p (inner dimension k²·co, or k products of k·co with row patches of ∂Y when k·co ≥ 32, so no
-///   col2im scatter is needed). Workers other than the first accumulate ∂W, ∂b privately; the sums are added at
-///   the end.
+///   col2im scatter is needed). Groups other than the first accumulate ∂W, ∂b in their own buffers; the sums are
+///   added in group order at the end, so the result has the same bits for any number of workers.
 ///
 /// Every chunk of a batch has the same images in forward and backward (same count, same split), so the winners
 /// recorded by forward are read back in the layout they were recorded in.
@@ -134,7 +135,10 @@ final class Conv2DLayer: Layer {
     let padding: Int
     let outputChannels: Int
     let fusedReLUPool: Bool
+    /// Workers (at most ``groupCount``).
     let threads: Int
+    /// Groups a batch of at least that many images is split into (``decompositionBlocks``, at most the batch).
+    let groupCount: Int
     /// Images per unfolding chunk.
     let chunk: Int
     /// Forward and ∂W unfold 1 × k row patches of x (k·ci ≥ ``rowPatchMinimum``) instead of k × k patches.
@@ -147,7 +151,7 @@ final class Conv2DLayer: Layer {
     let chunkOutput: [FloatWorkspace]
     /// Per worker: the chunk's ∂X in row order, before it is copied out in image order (row-patch ∂X, chunk > 1).
     let chunkInputGradient: [FloatWorkspace]
-    /// Per worker t ≥ 1: private ∂W, ∂b accumulators.
+    /// Per group g ≥ 1: its ∂W, ∂b accumulator.
     let privateGradient: [FloatWorkspace]
     /// Fused only: for each pooled element, the offset of its winner in the chunk's activation, counted from the
     /// example's first pixel there.
@@ -196,7 +200,8 @@ final class Conv2DLayer: Layer {
         self.padding = padding
         self.outputChannels = outputChannels
         self.fusedReLUPool = fusedReLUPool
-        self.threads = max(1, min(threads, maxBatchSize))
+        groupCount = max(1, min(decompositionBlocks, maxBatchSize))
+        self.threads = max(1, min(threads, groupCount))
         usesRowPatches = rowPatches ?? (kernel * input.channels >= Conv2DLayer.rowPatchMinimum)
         usesRowPatchesForInputGradient = needsInputGradient
             && (rowPatches ?? (kernel * outputChannels >= Conv2DLayer.rowPatchMinimum))
@@ -209,14 +214,14 @@ final class Conv2DLayer: Layer {
         let perImage = max(forwardPerImage, backwardPerImage)
         let targetFloats = usesRowPatches ? Conv2DLayer.targetRowPatchFloats : Conv2DLayer.targetColumnFloats
         let defaultChunk = max(1, min(targetFloats / perImage, Conv2DLayer.targetRows / (ho * wo)))
-        let chunk = min((maxBatchSize + self.threads - 1) / self.threads, max(1, chunkImages ?? defaultChunk))
+        let chunk = min((maxBatchSize + groupCount - 1) / groupCount, max(1, chunkImages ?? defaultChunk))
         self.chunk = chunk
         columns = (0..<self.threads).map { _ in FloatWorkspace(count: chunk * perImage) }
         chunkOutput = (0..<self.threads).map { _ in FloatWorkspace(count: chunk * ho * wo * outputChannels) }
         chunkInputGradient = usesRowPatchesForInputGradient && chunk > 1
             ? (0..<self.threads).map { _ in FloatWorkspace(count: chunk * input.size) } : []
         let nParameters = outputChannels * kernel * kernel * input.channels + outputChannels
-        privateGradient = (1..<max(self.threads, 1)).map { _ in FloatWorkspace(count: nParameters) }
+        privateGradient = (1..<groupCount).map { _ in FloatWorkspace(count: nParameters) }
         argmax = IndexWorkspace(count: fusedReLUPool ? maxBatchSize * (ho / 2) * (wo / 2) * outputChannels : 1)
         flipped = FloatWorkspace(count: needsInputGradient ? outputChannels * kernel * kernel * input.channels : 1)
     }
@@ -227,15 +232,15 @@ final class Conv2DLayer: Layer {
         UnsafeMutableBufferPointer(rebasing: w[nw...]).update(repeating: 0)
     }
 
-    /// The worker count actually used for a batch of `count` (no more workers than images).
-    @inline(__always) func workers(_ count: Int) -> Int { min(threads, count) }
+    /// The groups of a batch of `count` (no more groups than images).
+    @inline(__always) func groups(_ count: Int) -> Int { min(groupCount, count) }
 
     /// The arguments of the call in progress, for ``runPart(_:of:)``.
     private var call: LayerCall?
 
     func forward(_ w: UnsafePointer<Float>, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int) {
         call = LayerCall(operation: .forward, w: w, input: input, output: output, count: count)
-        forkJoin(workers(count), self)
+        forkJoin(min(threads, groups(count)), self)
         call = nil
     }
 
@@ -371,13 +376,13 @@ final class Conv2DLayer: Layer {
                 }
             }
         }
-        let parts = workers(count)
-        for t in 1..<max(parts, 1) { privateGradient[t - 1].base.update(repeating: 0, count: parameterCount) }
+        let groups = groups(count)
+        for t in 1..<max(groups, 1) { privateGradient[t - 1].base.update(repeating: 0, count: parameterCount) }
         call = LayerCall(operation: .backward, w: w, input: input, output: UnsafeMutablePointer(mutating: output),
                          outputGradient: dy, inputGradient: dx, parameterGradient: g, count: count)
-        forkJoin(parts, self)
+        forkJoin(min(threads, groups), self)
         call = nil
-        for t in 1..<max(parts, 1) {
+        for t in 1..<max(groups, 1) {
             let p = privateGradient[t - 1].base
             for i in 0..<parameterCount { g[i] += p[i] }
         }
@@ -463,24 +468,27 @@ final class Conv2DLayer: Layer {
 }
 
 extension Conv2DLayer: ParallelTask {
-    /// Part t: the t-th contiguous share of the batch, in chunks; in backward, parts t ≥ 1 accumulate ∂W, ∂b into
-    /// their private buffers.
+    /// Part t of `parts`: groups t, t + parts, … of the batch (contiguous images), each in chunks; in backward,
+    /// groups g ≥ 1 accumulate ∂W, ∂b into their own buffers. Worker t's scratch serves all its groups.
     func runPart(_ t: Int, of parts: Int) {
         guard let call else { return }
-        let images = partRange(t, of: parts, total: call.count)
-        var start = images.lowerBound
-        while start < images.upperBound {
-            let nb = min(chunk, images.upperBound - start)
-            switch call.operation {
-            case .forward:
-                forwardChunk(call.w, input: call.input, output: call.output, start: start, images: nb, worker: t)
-            case .backward:
-                backwardChunk(call.w, input: call.input, output: call.output, outputGradient: call.outputGradient!,
-                              inputGradient: call.inputGradient,
-                              parameterGradient: t == 0 ? call.parameterGradient! : privateGradient[t - 1].base,
-                              start: start, images: nb, worker: t)
+        let groups = groups(call.count)
+        for group in stride(from: t, to: groups, by: parts) {
+            let images = partRange(group, of: groups, total: call.count)
+            var start = images.lowerBound
+            while start < images.upperBound {
+                let nb = min(chunk, images.upperBound - start)
+                switch call.operation {
+                case .forward:
+                    forwardChunk(call.w, input: call.input, output: call.output, start: start, images: nb, worker: t)
+                case .backward:
+                    backwardChunk(call.w, input: call.input, output: call.output,
+                                  outputGradient: call.outputGradient!, inputGradient: call.inputGradient,
+                                  parameterGradient: group == 0 ? call.parameterGradient! : privateGradient[group - 1].base,
+                                  start: start, images: nb, worker: t)
+                }
+                start += nb
             }
-            start += nb
         }
     }
 }

@@ -59,9 +59,10 @@ func kaimingUniform<R: RandomSource>(_ w: UnsafeMutableBufferPointer<Float>, fan
 /// y = x·Wᵀ + b on a batch of vectors: x is count × n, W is m × n (row-major, PyTorch's layout), b has m entries.
 /// Parameters: W (m·n) then b (m). Initialisation: W Kaiming-uniform with fan-in n, b = 0.
 ///
-/// With several workers (and at least `parallelWork` multiply–adds), each product is split into column blocks of its
-/// output, one per worker, each a single-threaded SGEMM: forward splits y's columns (outputs), ∂W splits W's rows
-/// (outputs), ∂x splits x's columns (inputs); the blocks are disjoint, so no reduction is needed.
+/// A product of at least `parallelWork` multiply–adds is split into column blocks of its output (``decompositionBlocks``
+/// of them, whatever the worker count), each a single-threaded SGEMM, the workers taking whole blocks: forward splits
+/// y's columns (outputs), ∂W splits W's rows (outputs), ∂x splits x's columns (inputs); the blocks are disjoint, so
+/// no reduction is needed, and one worker computes them one after another with the same bits.
 final class DenseLayer: Layer {
     let inputs: Int
     let outputs: Int
@@ -91,8 +92,9 @@ final class DenseLayer: Layer {
         UnsafeMutableBufferPointer(rebasing: w[(outputs * inputs)...]).update(repeating: 0)
     }
 
-    @inline(__always) func parts(_ count: Int) -> Int {
-        count * inputs * outputs >= DenseLayer.parallelWork ? threads : 1
+    /// The column blocks of a product over a batch of `count`.
+    @inline(__always) func blocks(_ count: Int) -> Int {
+        count * inputs * outputs >= DenseLayer.parallelWork ? decompositionBlocks : 1
     }
 
     /// The arguments of the call in progress, for ``runPart(_:of:)``.
@@ -100,7 +102,7 @@ final class DenseLayer: Layer {
 
     func forward(_ w: UnsafePointer<Float>, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int) {
         call = LayerCall(operation: .forward, w: w, input: input, output: output, count: count)
-        forkJoin(parts(count), self)
+        forkJoin(min(threads, blocks(count)), self)
         call = nil
     }
 
@@ -111,14 +113,21 @@ final class DenseLayer: Layer {
     ) {
         call = LayerCall(operation: .backward, w: w, input: input, output: UnsafeMutablePointer(mutating: output),
                          outputGradient: dy, inputGradient: dx, parameterGradient: g, count: count)
-        forkJoin(parts(count), self)
+        forkJoin(min(threads, blocks(count)), self)
         call = nil
     }
 }
 
 extension DenseLayer: ParallelTask {
+    /// Part t of `parts`: blocks t, t + parts, t + 2·parts, … of the call's products.
     func runPart(_ t: Int, of parts: Int) {
         guard let call else { return }
+        let blocks = blocks(call.count)
+        for block in stride(from: t, to: blocks, by: parts) { runBlock(block, of: blocks, call) }
+    }
+
+    @inline(__always)
+    func runBlock(_ t: Int, of parts: Int, _ call: LayerCall) {
         let w = call.w, count = call.count
         switch call.operation {
         case .forward:

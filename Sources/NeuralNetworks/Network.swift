@@ -165,9 +165,17 @@ func softmaxRows(_ z: UnsafePointer<Float>, rows: Int, classes: Int, into p: Uns
 }
 
 /// OpenBLAS's own thread count (process-wide; forwards to LinearAlgebra's `BLASThreads`, for clients that do not
-/// import LinearAlgebra). It matters for networks built with `threads: 1`; networks with several workers run OpenBLAS
-/// single-threaded while they evaluate (see ``SequentialNetwork/init(input:layers:maxBatchSize:threads:)``).
+/// import LinearAlgebra). Networks run OpenBLAS single-threaded while they evaluate, whatever this says (see
+/// ``SequentialNetwork/init(input:layers:maxBatchSize:threads:)``); it matters for a client's own BLAS calls.
 public enum NetworkThreads {
     public static func set(_ count: Int) { BLASThreads.set(count) }
     public static var current: Int { BLASThreads.current }
+
+    /// Runs `body` with OpenBLAS on one thread, in the same counted scope as a network's evaluation (OpenBLAS's
+    /// thread count is restored when the last such scope in the process closes, not before).
+    public static func withSingleThreadedBLAS<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        enterSingleThreadedBLAS()
+        defer { leaveSingleThreadedBLAS() }
+        return try body()
+    }
 }

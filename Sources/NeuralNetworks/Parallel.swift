@@ -31,6 +31,13 @@ struct LayerCall {
     var count: Int
 }
 
+/// The number of blocks a splittable product (a dense layer's output columns) or batch (a convolution's images) is
+/// cut into: the machine's online processors, fixed for the process. The blocks depend on the shapes and on this
+/// alone — not on how many workers compute them, which take whole blocks — so every bit of a network's results is
+/// the same whatever thread count it runs with (OpenBLAS's kernels may round an element differently when the block
+/// it lies in has another shape, and a sum over a batch depends on where the batch is cut).
+let decompositionBlocks = ThreadBudget.onlineProcessors
+
 /// Runs `task.runPart(t, of: parts)` for t in 0..<parts concurrently on the shared ``WorkerPool`` (the calling
 /// thread runs part 0) and returns when all parts are done. Runs the parts one after another on the calling thread
 /// when the pool has fewer than parts − 1 workers or is busy with another caller.
@@ -155,20 +162,36 @@ public func partRange(_ t: Int, of parts: Int, total: Int, granule: Int = 1) -> 
     return cut(t)..<cut(t + 1)
 }
 
-/// While a network with its own worker threads runs, OpenBLAS must not start threads of its own (its level-3 calls
-/// from several threads at once would serialise on its shared pool): this sets OpenBLAS to one thread and returns the
-/// previous setting, to be passed to ``restoreBLASThreads(_:)``. A no-op for single-threaded networks.
-@inline(__always)
-func enterNetworkThreading(_ threads: Int) -> Int {
-    guard threads > 1 else { return 0 }
-    let saved = BLASThreads.current
-    if saved != 1 { BLASThreads.set(1) }
-    return saved
+/// While a network evaluates, OpenBLAS must not start threads of its own: with several workers, its level-3 calls
+/// from several threads at once would serialise on its shared pool; with one, its own split of a product among its
+/// threads would make the result depend on the thread count (OpenBLAS's Haswell and Zen kernels give other bits
+/// for a product cut into other blocks). So every network evaluation runs inside a scope that sets OpenBLAS to one
+/// thread. The scopes are counted process-wide: the first to open saves the thread count and sets 1, the last to
+/// close restores it, so networks evaluating side by side (chains, a test runner's parallel tests) never see
+/// another one restore the count in the middle of their products.
+private struct SingleThreadedBLASScopes {
+    var open = 0
+    var saved = 1
+}
+private let singleThreadedBLASScopes = Mutex(SingleThreadedBLASScopes())
+
+/// Opens a single-threaded-BLAS scope (see ``SingleThreadedBLASScopes``); pair with ``leaveSingleThreadedBLAS()``.
+func enterSingleThreadedBLAS() {
+    singleThreadedBLASScopes.withLock { scopes in
+        if scopes.open == 0 {
+            scopes.saved = BLASThreads.current
+            if scopes.saved != 1 { BLASThreads.set(1) }
+        }
+        scopes.open += 1
+    }
 }
 
-@inline(__always)
-func restoreBLASThreads(_ saved: Int) {
-    if saved > 1 { BLASThreads.set(saved) }
+/// Closes a scope opened by ``enterSingleThreadedBLAS()``; the last one restores OpenBLAS's thread count.
+func leaveSingleThreadedBLAS() {
+    singleThreadedBLASScopes.withLock { scopes in
+        scopes.open -= 1
+        if scopes.open == 0 && scopes.saved != 1 { BLASThreads.set(scopes.saved) }
+    }
 }
 
 /// A ``ParallelTask`` running a closure's parts (the closure is held only for the duration of one call).

@@ -37,9 +37,10 @@ public class SequentialNetwork: Network {
     ///   - layers: the stack; its output must be a vector (its length is the class count).
     ///   - maxBatchSize: the largest batch the workspaces hold.
     ///   - threads: worker threads per evaluation (default: the number of online processors). With more than one,
-    ///     the network splits each convolution's batch and each large dense product among its own workers, each
-    ///     calling single-threaded BLAS, and sets OpenBLAS to one thread for the duration of each call (restoring the
-    ///     previous setting afterwards). With one, it runs on the calling thread and OpenBLAS uses its own setting.
+    ///     the network splits each convolution's batch and each large dense product among its own workers; with one,
+    ///     it runs on the calling thread. Either way every product is a single-threaded BLAS call: the network sets
+    ///     OpenBLAS to one thread for the duration of each evaluation (restoring the previous setting afterwards),
+    ///     so that its results do not depend on the thread count, whatever kernel OpenBLAS runs.
     ///     The workers come from one process-wide pool (processors − 1 threads): a second network evaluating at the
     ///     same time runs its parts one after another, so chains run in parallel should use `threads: 1` each.
     public convenience init(input: TensorShape, layers specs: [LayerSpec], maxBatchSize: Int = 100, threads: Int? = nil) {
@@ -184,8 +185,8 @@ public class SequentialNetwork: Network {
     {
         precondition(parameters.count == parameterCount, "parameter vector has the wrong length")
         precondition(count >= 0 && count <= maxBatchSize, "count exceeds maxBatchSize")
-        let saved = enterNetworkThreading(threads)
-        defer { restoreBLASThreads(saved) }
+        enterSingleThreadedBLAS()
+        defer { leaveSingleThreadedBLAS() }
         let z = runForward(parameters.baseAddress!, inputs: inputs, count: count)
         return UnsafeBufferPointer(start: z, count: count * classCount)
     }
@@ -193,8 +194,8 @@ public class SequentialNetwork: Network {
     public func loss(parameters: UnsafeBufferPointer<Float>, inputs: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                      count: Int) -> Double {
         precondition(parameters.count == parameterCount, "parameter vector has the wrong length")
-        let saved = enterNetworkThreading(threads)
-        defer { restoreBLASThreads(saved) }
+        enterSingleThreadedBLAS()
+        defer { leaveSingleThreadedBLAS() }
         var total = 0.0, start = 0
         while start < count {
             let nb = min(maxBatchSize, count - start)
@@ -214,8 +215,8 @@ public class SequentialNetwork: Network {
                      "parameter and gradient vectors must have length parameterCount")
         let w = parameters.baseAddress!, g = gradient.baseAddress!
         if !accumulate { g.update(repeating: 0, count: parameterCount) }
-        let saved = enterNetworkThreading(threads)
-        defer { restoreBLASThreads(saved) }
+        enterSingleThreadedBLAS()
+        defer { leaveSingleThreadedBLAS() }
         var total = 0.0, start = 0
         while start < count {
             let nb = min(maxBatchSize, count - start)
@@ -233,8 +234,8 @@ public class SequentialNetwork: Network {
                                      into probabilities: UnsafeMutableBufferPointer<Float>) {
         precondition(parameters.count == parameterCount, "parameter vector has the wrong length")
         precondition(probabilities.count >= count * classCount, "probability buffer too small")
-        let saved = enterNetworkThreading(threads)
-        defer { restoreBLASThreads(saved) }
+        enterSingleThreadedBLAS()
+        defer { leaveSingleThreadedBLAS() }
         var start = 0
         while start < count {
             let nb = min(maxBatchSize, count - start)

@@ -47,6 +47,32 @@ import Testing
         for i in ga.indices { #expect(abs(ga[i] - gb[i]) <= 1e-6 * (1 + abs(gb[i])), "coordinate \(i)") }
     }
 
+    /// Both convolution unfoldings, a dense product split into column blocks (37·256·160 ≥ 2¹⁹ multiply–adds) and a
+    /// batch that does not divide evenly: the blocks are fixed by the machine, not by the workers, so the results
+    /// are the same bits for any worker count and whichever OpenBLAS kernel runs (before the blocks were fixed, the
+    /// Haswell kernel gave other bits on 1 worker than on 2).
+    @Test("Logits, loss and gradient are the same bits on 1, 2 and 3 workers", arguments: [true, false])
+    func workerCountDoesNotChangeBits(fuse: Bool) {
+        let specs: [LayerSpec] = [.conv2D(outputChannels: 16, kernelSize: 5, padding: 2), .relu, .maxPool2x2,
+                                  .conv2D(outputChannels: 16, kernelSize: 5, padding: 2), .relu, .maxPool2x2,
+                                  .flatten, .dense(outputs: 160), .relu, .dense(outputs: 10)]
+        let input = TensorShape(height: 16, width: 16, channels: 1)
+        let nets = [1, 2, 3].map {
+            SequentialNetwork(input: input, layers: specs, maxBatchSize: 40, threads: $0, fuseConvolutions: fuse,
+                              convolutionChunk: nil)
+        }
+        let convolutions = nets[0].layers.compactMap { $0 as? Conv2DLayer }
+        #expect(convolutions.map(\.usesRowPatches) == [false, true])
+        let w = nets[0].initialParameters(seed: 12)
+        let x = uniformFloats(37 * input.size, -1, 1, seed: 13), y = uniformLabels(37, classes: 10, seed: 14)
+        let results = nets.map { ($0.logits(parameters: w, inputs: x), $0.lossAndGradient(parameters: w, inputs: x, labels: y)) }
+        for (k, r) in results.enumerated().dropFirst() {
+            #expect(r.0.map(\.bitPattern) == results[0].0.map(\.bitPattern), "logits, \(k + 1) workers")
+            #expect(r.1.loss.bitPattern == results[0].1.loss.bitPattern, "loss, \(k + 1) workers")
+            #expect(r.1.gradient.map(\.bitPattern) == results[0].1.gradient.map(\.bitPattern), "gradient, \(k + 1) workers")
+        }
+    }
+
     @Test("Fused 19-channel conv: the gradient matches Double finite differences of the reference")
     func fusedPoolLanesGradient() {
         NetworkGradientTests().checkGradient(specs: Self.wideConv, input: TensorShape(height: 6, width: 6, channels: 2),
