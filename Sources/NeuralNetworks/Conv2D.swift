@@ -137,7 +137,8 @@ final class Conv2DLayer: Layer {
     let fusedReLUPool: Bool
     /// Workers (at most ``groupCount``).
     let threads: Int
-    /// Groups a batch of at least that many images is split into (``decompositionBlocks``, at most the batch).
+    /// Groups a batch of at least that many images is split into (``decompositionBlocks``, fewer when the largest
+    /// batch would give groups of under ``minimumGroupImages`` images: each group has a ∂W buffer of its own).
     let groupCount: Int
     /// Images per unfolding chunk.
     let chunk: Int
@@ -175,6 +176,8 @@ final class Conv2DLayer: Layer {
     static let targetColumnFloats = 1 << 20
     static let targetRowPatchFloats = 1 << 18
     static let targetRows = 2400
+    /// The fewest images per group of the largest batch (on many cores, not every processor gets a group).
+    static let minimumGroupImages = 4
     /// The shortest row patch (k·c floats, the products' inner dimension) unfolded row-wise.
     static let rowPatchMinimum = 32
     /// 0, 1, …, 15: lane offsets of a 16-channel group.
@@ -200,7 +203,7 @@ final class Conv2DLayer: Layer {
         self.padding = padding
         self.outputChannels = outputChannels
         self.fusedReLUPool = fusedReLUPool
-        groupCount = max(1, min(decompositionBlocks, maxBatchSize))
+        groupCount = max(1, min(decompositionBlocks, maxBatchSize / Conv2DLayer.minimumGroupImages))
         self.threads = max(1, min(threads, groupCount))
         usesRowPatches = rowPatches ?? (kernel * input.channels >= Conv2DLayer.rowPatchMinimum)
         usesRowPatchesForInputGradient = needsInputGradient

@@ -60,7 +60,7 @@ func kaimingUniform<R: RandomSource>(_ w: UnsafeMutableBufferPointer<Float>, fan
 /// Parameters: W (m·n) then b (m). Initialisation: W Kaiming-uniform with fan-in n, b = 0.
 ///
 /// A product of at least `parallelWork` multiply–adds is split into column blocks of its output (``decompositionBlocks``
-/// of them, whatever the worker count), each a single-threaded SGEMM, the workers taking whole blocks: forward splits
+/// of them, fewer when the blocks would be under 32 columns, whatever the worker count), each a single-threaded SGEMM, the workers taking whole blocks: forward splits
 /// y's columns (outputs), ∂W splits W's rows (outputs), ∂x splits x's columns (inputs); the blocks are disjoint, so
 /// no reduction is needed, and one worker computes them one after another with the same bits.
 final class DenseLayer: Layer {
@@ -92,9 +92,13 @@ final class DenseLayer: Layer {
         UnsafeMutableBufferPointer(rebasing: w[(outputs * inputs)...]).update(repeating: 0)
     }
 
-    /// The column blocks of a product over a batch of `count`.
+    /// Blocks are at least this many columns of the narrower side (a block is a BLAS call that packs the shared
+    /// operand again, so on many cores not every processor gets one).
+    static let minimumBlockColumns = 32
+    /// The column blocks of a product over a batch of `count` (a function of the shapes and the machine only).
     @inline(__always) func blocks(_ count: Int) -> Int {
-        count * inputs * outputs >= DenseLayer.parallelWork ? decompositionBlocks : 1
+        guard count * inputs * outputs >= DenseLayer.parallelWork else { return 1 }
+        return max(1, min(decompositionBlocks, min(inputs, outputs) / DenseLayer.minimumBlockColumns))
     }
 
     /// The arguments of the call in progress, for ``runPart(_:of:)``.

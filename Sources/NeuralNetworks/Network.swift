@@ -168,7 +168,10 @@ func softmaxRows(_ z: UnsafePointer<Float>, rows: Int, classes: Int, into p: Uns
 /// import LinearAlgebra). Networks run OpenBLAS single-threaded while they evaluate, whatever this says (see
 /// ``SequentialNetwork/init(input:layers:maxBatchSize:threads:)``); it matters for a client's own BLAS calls.
 public enum NetworkThreads {
-    public static func set(_ count: Int) { BLASThreads.set(count) }
+    /// Sets OpenBLAS's thread count; while networks evaluate (or ``withSingleThreadedBLAS(_:)`` runs), the count is
+    /// the one restored when the last of them ends, and OpenBLAS stays on one thread until then.
+    public static func set(_ count: Int) { setBLASThreadsOutsideScopes(count) }
+    /// OpenBLAS's thread count now (1 while networks evaluate).
     public static var current: Int { BLASThreads.current }
 
     /// Runs `body` with OpenBLAS on one thread, in the same counted scope as a network's evaluation (OpenBLAS's

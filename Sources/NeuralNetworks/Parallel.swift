@@ -36,6 +36,7 @@ struct LayerCall {
 /// alone — not on how many workers compute them, which take whole blocks — so every bit of a network's results is
 /// the same whatever thread count it runs with (OpenBLAS's kernels may round an element differently when the block
 /// it lies in has another shape, and a sum over a batch depends on where the batch is cut).
+/// (Layers cap it further so that a block stays large enough to be worth a call of its own.)
 let decompositionBlocks = ThreadBudget.onlineProcessors
 
 /// Runs `task.runPart(t, of: parts)` for t in 0..<parts concurrently on the shared ``WorkerPool`` (the calling
@@ -176,13 +177,21 @@ private struct SingleThreadedBLASScopes {
 private let singleThreadedBLASScopes = Mutex(SingleThreadedBLASScopes())
 
 /// Opens a single-threaded-BLAS scope (see ``SingleThreadedBLASScopes``); pair with ``leaveSingleThreadedBLAS()``.
+/// A count other than 1 found while scopes are open was set around them (OpenBLAS's own API): it becomes the count
+/// to restore, and OpenBLAS goes back to one thread.
 func enterSingleThreadedBLAS() {
     singleThreadedBLASScopes.withLock { scopes in
-        if scopes.open == 0 {
-            scopes.saved = BLASThreads.current
-            if scopes.saved != 1 { BLASThreads.set(1) }
-        }
+        let current = BLASThreads.current
+        if scopes.open == 0 || current != 1 { scopes.saved = current }
+        if current != 1 { BLASThreads.set(1) }
         scopes.open += 1
+    }
+}
+
+/// Sets OpenBLAS's thread count, or, while single-threaded-BLAS scopes are open, the count their last one restores.
+func setBLASThreadsOutsideScopes(_ count: Int) {
+    singleThreadedBLASScopes.withLock { scopes in
+        if scopes.open > 0 { scopes.saved = max(1, count) } else { BLASThreads.set(count) }
     }
 }
 

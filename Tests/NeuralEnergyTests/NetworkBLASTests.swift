@@ -2,8 +2,12 @@
 // The LinearAlgebra wrappers the networks are built on (LinearAlgebra has no test target of its own), against naive
 // loops on small integer-valued matrices, where single-precision results are exact.
 
+import Dispatch
+import LangevinCore
 import LinearAlgebra
+import Synchronization
 import Testing
+@testable import NeuralNetworks
 
 @Suite struct NetworkBLASTests {
     /// Element (i, j) of op(M) for a row-major matrix M with leading dimension ld.
@@ -75,5 +79,86 @@ import Testing
             u.withUnsafeBufferPointer { sdot(count: 4, x: vp.baseAddress!, y: $0.baseAddress!) }
         }
         #expect(d == 2)
+    }
+}
+
+/// An identity layer that counts the calls during which OpenBLAS was not on one thread (and can evaluate a small
+/// network of its own inside the outer network's evaluation).
+private final class BLASThreadWitness: Layer {
+    static let calls = Atomic<Int>(0)
+    static let multiThreadedCalls = Atomic<Int>(0)
+    let inputShape: TensorShape
+    var outputShape: TensorShape { inputShape }
+    var parameterCount: Int { 0 }
+    var canRunInPlace: Bool { false }
+    var parameterRoles: [(role: String, range: Range<Int>)] { [] }
+    let nested: SequentialNetwork?
+
+    init(shape: TensorShape, nested: Bool) {
+        inputShape = shape
+        self.nested = nested ? SequentialNetwork(input: .vector(4), layers: [.dense(outputs: 2)], maxBatchSize: 1) : nil
+    }
+
+    func initialize<R: RandomSource>(_ w: UnsafeMutableBufferPointer<Float>, random: inout R) {}
+
+    func witness() {
+        Self.calls.add(1, ordering: .relaxed)
+        if NetworkThreads.current != 1 { Self.multiThreadedCalls.add(1, ordering: .relaxed) }
+    }
+
+    func forward(_ w: UnsafePointer<Float>, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int) {
+        witness()
+        if let nested {
+            _ = nested.logits(parameters: [Float](repeating: 0.1, count: nested.parameterCount),
+                              inputs: [0.5, 0.5, 0.5, 0.5])
+            witness()
+        }
+        output.update(from: input, count: count * inputShape.size)
+    }
+
+    func backward(_ w: UnsafePointer<Float>, input: UnsafePointer<Float>, output: UnsafePointer<Float>,
+                  outputGradient dy: UnsafeMutablePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?,
+                  parameterGradient g: UnsafeMutablePointer<Float>, count: Int) {
+        witness()
+        dx?.update(from: dy, count: count * inputShape.size)
+    }
+}
+
+/// Networks evaluate with OpenBLAS on one thread, whatever the count outside: evaluations side by side on 4 threads,
+/// with 1 and 2 workers, one network evaluated inside another's layer, and a count set while evaluations are open.
+@Suite(.serialized) struct NetworkBLASScopeTests {
+    func network(nested: Bool, threads: Int) -> SequentialNetwork {
+        let witness = LayerSpec.custom(CustomLayer(name: "witness\(nested)") { shape, _ in
+            BLASThreadWitness(shape: shape, nested: nested)
+        })
+        return SequentialNetwork(input: .vector(20), layers: [.dense(outputs: 30), witness, .relu, .dense(outputs: 4)],
+                                 maxBatchSize: 8, threads: threads)
+    }
+
+    @Test("OpenBLAS is on one thread in every layer call, also when a count is set while networks evaluate")
+    func everyEvaluationIsSingleThreaded() {
+        let before = NetworkThreads.current
+        defer { NetworkThreads.set(before) }
+        BLASThreadWitness.calls.store(0, ordering: .relaxed)
+        BLASThreadWitness.multiThreadedCalls.store(0, ordering: .relaxed)
+        NetworkThreads.set(2)
+        DispatchQueue.concurrentPerform(iterations: 4) { t in
+            let net = network(nested: t % 2 == 1, threads: 1 + t % 2)
+            let w = net.initialParameters(seed: 1)
+            let x = uniformFloats(8 * 20, -1, 1, seed: 2), y = uniformLabels(8, classes: 4, seed: 3)
+            for i in 0..<200 {
+                if t == 0 && i % 50 == 0 { NetworkThreads.set(2) }   // while the other threads' networks evaluate
+                _ = net.lossAndGradient(parameters: w, inputs: x, labels: y)
+            }
+        }
+        let net = network(nested: false, threads: 1)
+        let w = net.initialParameters(seed: 1)
+        let x = uniformFloats(8 * 20, -1, 1, seed: 2), y = uniformLabels(8, classes: 4, seed: 3)
+        NetworkThreads.withSingleThreadedBLAS { () -> Void in
+            NetworkThreads.set(2)   // inside an open scope: takes effect when the scope closes
+            _ = net.lossAndGradient(parameters: w, inputs: x, labels: y)
+        }
+        #expect(BLASThreadWitness.calls.load(ordering: .relaxed) >= 4 * 200 * 2)
+        #expect(BLASThreadWitness.multiThreadedCalls.load(ordering: .relaxed) == 0)
     }
 }
