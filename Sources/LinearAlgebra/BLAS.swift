@@ -5,6 +5,7 @@
 // and ld ≥ c. The public API shows no C types; dimensions are `Int` and are checked to fit the BLAS integer type.
 
 internal import CCBLAS
+import Synchronization
 
 /// Whether a matrix operand enters a product as itself (`none`, op(A) = A) or transposed (`transpose`, op(A) = Aᵀ).
 public enum Transpose: Sendable, Equatable {
@@ -75,12 +76,56 @@ public func sdot(count: Int, x: UnsafePointer<Float>, incX: Int = 1, y: UnsafePo
 ///
 /// Process-wide. The default is OpenBLAS's own (the `OPENBLAS_NUM_THREADS` environment variable, else the core
 /// count). Setting it to the number of physical cores is usually best for the batch sizes of minibatch sampling.
+///
+/// **Single-threaded scopes.** Code whose results must not depend on the thread count (the networks: OpenBLAS's
+/// Haswell and Zen kernels give other bits for a product split among threads) runs inside
+/// ``withSingleThreaded(_:)``. The scopes are counted process-wide: the first to open saves the count and sets 1,
+/// the last to close restores it, so scopes side by side (chains, a test runner's parallel tests) never see another
+/// restore the count in the middle of their products; a count set while scopes are open is the one restored.
 public enum BLASThreads {
-    /// Sets the OpenBLAS thread count (values < 1 are treated as 1).
+    /// Sets the OpenBLAS thread count (values < 1 are treated as 1); while single-threaded scopes are open, the
+    /// count the last of them restores (OpenBLAS stays on one thread until then).
     public static func set(_ count: Int) {
-        openblas_set_num_threads(Int32(clamping: max(1, count)))
+        scopes.withLock { scopes in
+            if scopes.open > 0 { scopes.saved = max(1, count) } else { setRaw(count) }
+        }
     }
 
-    /// The current OpenBLAS thread count.
+    /// The current OpenBLAS thread count (1 inside single-threaded scopes).
     public static var current: Int { Int(openblas_get_num_threads()) }
+
+    /// Runs `body` with OpenBLAS on one thread, in a counted single-threaded scope.
+    @inlinable
+    public static func withSingleThreaded<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        enterSingleThreaded()
+        defer { leaveSingleThreaded() }
+        return try body()
+    }
+
+    /// Opens a single-threaded scope; pair with ``leaveSingleThreaded()``. A count other than 1 found while scopes
+    /// are open was set around them through OpenBLAS's own API: it becomes the count to restore.
+    public static func enterSingleThreaded() {
+        scopes.withLock { scopes in
+            let now = current
+            if scopes.open == 0 || now != 1 { scopes.saved = now }
+            if now != 1 { setRaw(1) }
+            scopes.open += 1
+        }
+    }
+
+    /// Closes a scope opened by ``enterSingleThreaded()``; the last one restores the saved count.
+    public static func leaveSingleThreaded() {
+        scopes.withLock { scopes in
+            scopes.open -= 1
+            if scopes.open == 0 && scopes.saved != 1 { setRaw(scopes.saved) }
+        }
+    }
+
+    private struct Scopes {
+        var open = 0
+        var saved = 1
+    }
+    private static let scopes = Mutex(Scopes())
+
+    private static func setRaw(_ count: Int) { openblas_set_num_threads(Int32(clamping: max(1, count))) }
 }

@@ -148,7 +148,8 @@ final class Conv2DLayer: Layer {
     let usesRowPatchesForInputGradient: Bool
     /// Per worker: the unfolded-patch scratch.
     let columns: [FloatWorkspace]
-    /// Per worker: the chunk's convolution output (or its gradient) where it cannot be the layer's own buffer.
+    /// Per worker: the chunk's convolution output (or its gradient) where it cannot be the layer's own buffer
+    /// (fused, or row order with more than one image).
     let chunkOutput: [FloatWorkspace]
     /// Per worker: the chunk's ∂X in row order, before it is copied out in image order (row-patch ∂X, chunk > 1).
     let chunkInputGradient: [FloatWorkspace]
@@ -220,7 +221,8 @@ final class Conv2DLayer: Layer {
         let chunk = min((maxBatchSize + groupCount - 1) / groupCount, max(1, chunkImages ?? defaultChunk))
         self.chunk = chunk
         columns = (0..<self.threads).map { _ in FloatWorkspace(count: chunk * perImage) }
-        chunkOutput = (0..<self.threads).map { _ in FloatWorkspace(count: chunk * ho * wo * outputChannels) }
+        chunkOutput = fusedReLUPool || (usesRowPatches && chunk > 1)
+            ? (0..<self.threads).map { _ in FloatWorkspace(count: chunk * ho * wo * outputChannels) } : []
         chunkInputGradient = usesRowPatchesForInputGradient && chunk > 1
             ? (0..<self.threads).map { _ in FloatWorkspace(count: chunk * input.size) } : []
         let nParameters = outputChannels * kernel * kernel * input.channels + outputChannels
@@ -254,24 +256,34 @@ final class Conv2DLayer: Layer {
         return usesRowPatches ? (rowLength, nb * rowLength) : (convolutionShape.height * rowLength, rowLength)
     }
 
+    /// Unfolds the chunk's input images (NHWC) the layer's way: row patches or k × k patches.
+    @inline(__always)
+    func unfoldInput(_ x: UnsafePointer<Float>, images nb: Int, into col: UnsafeMutablePointer<Float>) {
+        let h = inputShape.height, wi = inputShape.width, ci = inputShape.channels
+        if usesRowPatches {
+            rowPatches(x, images: nb, imageStride: inputShape.size, rowStride: wi * ci, height: h, width: wi,
+                       channels: ci, kernel: kernel, padding: padding, into: col)
+        } else {
+            im2col(x, images: nb, imageStride: inputShape.size, rowStride: wi * ci, height: h, width: wi,
+                   channels: ci, kernel: kernel, padding: padding, into: col)
+        }
+    }
+
     /// y (the chunk's activation, in its layout) = cols(x) · Wᵀ, without the bias.
     @inline(__always)
     func convolveChunk(_ w: UnsafePointer<Float>, input x: UnsafePointer<Float>, images nb: Int,
                        columns col: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>) {
-        let h = inputShape.height, wi = inputShape.width, ci = inputShape.channels
+        let ci = inputShape.channels
         let kk = patchLength, co = outputChannels, k = kernel
         let pixels = convolutionShape.height * convolutionShape.width
+        unfoldInput(x, images: nb, into: col)
         if usesRowPatches {
-            rowPatches(x, images: nb, imageStride: inputShape.size, rowStride: wi * ci, height: h, width: wi,
-                       channels: ci, kernel: k, padding: padding, into: col)
             let span = k * ci, block = nb * convolutionShape.width
             for ky in 0..<k {
                 sgemm(.none, .transpose, m: nb * pixels, n: co, k: span, alpha: 1, a: col + ky * block * span,
                       lda: span, b: w + ky * span, ldb: kk, beta: ky == 0 ? 0 : 1, c: y, ldc: co)
             }
         } else {
-            im2col(x, images: nb, imageStride: inputShape.size, rowStride: wi * ci, height: h, width: wi,
-                   channels: ci, kernel: k, padding: padding, into: col)
             sgemm(.none, .transpose, m: nb * pixels, n: co, k: kk, alpha: 1, a: col, lda: kk,
                   b: w, ldb: kk, beta: 0, c: y, ldc: co)
         }
@@ -426,17 +438,14 @@ final class Conv2DLayer: Layer {
                          targetStride: strides.row, blocks: ho, length: rowLength)
             }
         }
+        unfoldInput(x, images: nb, into: col)
         if usesRowPatches {
-            rowPatches(x, images: nb, imageStride: inputShape.size, rowStride: wi * ci, height: h, width: wi,
-                       channels: ci, kernel: k, padding: padding, into: col)
             let span = k * ci, block = nb * wo
             for ky in 0..<k {
                 sgemm(.transpose, .none, m: co, n: span, k: nb * pixels, alpha: 1, a: gy, lda: co,
                       b: col + ky * block * span, ldb: span, beta: 1, c: g + ky * span, ldc: kk)
             }
         } else {
-            im2col(x, images: nb, imageStride: inputShape.size, rowStride: wi * ci, height: h, width: wi,
-                   channels: ci, kernel: k, padding: padding, into: col)
             sgemm(.transpose, .none, m: co, n: kk, k: nb * pixels, alpha: 1, a: gy, lda: co,
                   b: col, ldb: kk, beta: 1, c: g, ldc: kk)
         }

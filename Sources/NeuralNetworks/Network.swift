@@ -170,15 +170,13 @@ func softmaxRows(_ z: UnsafePointer<Float>, rows: Int, classes: Int, into p: Uns
 public enum NetworkThreads {
     /// Sets OpenBLAS's thread count; while networks evaluate (or ``withSingleThreadedBLAS(_:)`` runs), the count is
     /// the one restored when the last of them ends, and OpenBLAS stays on one thread until then.
-    public static func set(_ count: Int) { setBLASThreadsOutsideScopes(count) }
+    public static func set(_ count: Int) { BLASThreads.set(count) }
     /// OpenBLAS's thread count now (1 while networks evaluate).
     public static var current: Int { BLASThreads.current }
 
     /// Runs `body` with OpenBLAS on one thread, in the same counted scope as a network's evaluation (OpenBLAS's
     /// thread count is restored when the last such scope in the process closes, not before).
     public static func withSingleThreadedBLAS<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
-        enterSingleThreadedBLAS()
-        defer { leaveSingleThreadedBLAS() }
-        return try body()
+        try BLASThreads.withSingleThreaded(body)
     }
 }

@@ -163,46 +163,6 @@ public func partRange(_ t: Int, of parts: Int, total: Int, granule: Int = 1) -> 
     return cut(t)..<cut(t + 1)
 }
 
-/// While a network evaluates, OpenBLAS must not start threads of its own: with several workers, its level-3 calls
-/// from several threads at once would serialise on its shared pool; with one, its own split of a product among its
-/// threads would make the result depend on the thread count (OpenBLAS's Haswell and Zen kernels give other bits
-/// for a product cut into other blocks). So every network evaluation runs inside a scope that sets OpenBLAS to one
-/// thread. The scopes are counted process-wide: the first to open saves the thread count and sets 1, the last to
-/// close restores it, so networks evaluating side by side (chains, a test runner's parallel tests) never see
-/// another one restore the count in the middle of their products.
-private struct SingleThreadedBLASScopes {
-    var open = 0
-    var saved = 1
-}
-private let singleThreadedBLASScopes = Mutex(SingleThreadedBLASScopes())
-
-/// Opens a single-threaded-BLAS scope (see ``SingleThreadedBLASScopes``); pair with ``leaveSingleThreadedBLAS()``.
-/// A count other than 1 found while scopes are open was set around them (OpenBLAS's own API): it becomes the count
-/// to restore, and OpenBLAS goes back to one thread.
-func enterSingleThreadedBLAS() {
-    singleThreadedBLASScopes.withLock { scopes in
-        let current = BLASThreads.current
-        if scopes.open == 0 || current != 1 { scopes.saved = current }
-        if current != 1 { BLASThreads.set(1) }
-        scopes.open += 1
-    }
-}
-
-/// Sets OpenBLAS's thread count, or, while single-threaded-BLAS scopes are open, the count their last one restores.
-func setBLASThreadsOutsideScopes(_ count: Int) {
-    singleThreadedBLASScopes.withLock { scopes in
-        if scopes.open > 0 { scopes.saved = max(1, count) } else { BLASThreads.set(count) }
-    }
-}
-
-/// Closes a scope opened by ``enterSingleThreadedBLAS()``; the last one restores OpenBLAS's thread count.
-func leaveSingleThreadedBLAS() {
-    singleThreadedBLASScopes.withLock { scopes in
-        scopes.open -= 1
-        if scopes.open == 0 && scopes.saved != 1 { BLASThreads.set(scopes.saved) }
-    }
-}
-
 /// A ``ParallelTask`` running a closure's parts (the closure is held only for the duration of one call).
 private final class ClosureTask: ParallelTask {
     var body: ((Int) -> Void)?

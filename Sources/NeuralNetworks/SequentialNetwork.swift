@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 
 import LangevinCore
+import LinearAlgebra
 
 /// A feed-forward stack of layers (see ``LayerSpec``) ending in a vector of class logits.
 ///
@@ -185,8 +186,10 @@ public class SequentialNetwork: Network {
     {
         precondition(parameters.count == parameterCount, "parameter vector has the wrong length")
         precondition(count >= 0 && count <= maxBatchSize, "count exceeds maxBatchSize")
-        enterSingleThreadedBLAS()
-        defer { leaveSingleThreadedBLAS() }
+        // OpenBLAS on one thread (BLASThreads' counted scope): every product is one single-threaded call, so
+        // the results do not depend on the thread count whatever kernel OpenBLAS runs.
+        BLASThreads.enterSingleThreaded()
+        defer { BLASThreads.leaveSingleThreaded() }
         let z = runForward(parameters.baseAddress!, inputs: inputs, count: count)
         return UnsafeBufferPointer(start: z, count: count * classCount)
     }
@@ -194,8 +197,10 @@ public class SequentialNetwork: Network {
     public func loss(parameters: UnsafeBufferPointer<Float>, inputs: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                      count: Int) -> Double {
         precondition(parameters.count == parameterCount, "parameter vector has the wrong length")
-        enterSingleThreadedBLAS()
-        defer { leaveSingleThreadedBLAS() }
+        // OpenBLAS on one thread (BLASThreads' counted scope): every product is one single-threaded call, so
+        // the results do not depend on the thread count whatever kernel OpenBLAS runs.
+        BLASThreads.enterSingleThreaded()
+        defer { BLASThreads.leaveSingleThreaded() }
         var total = 0.0, start = 0
         while start < count {
             let nb = min(maxBatchSize, count - start)
@@ -215,8 +220,10 @@ public class SequentialNetwork: Network {
                      "parameter and gradient vectors must have length parameterCount")
         let w = parameters.baseAddress!, g = gradient.baseAddress!
         if !accumulate { g.update(repeating: 0, count: parameterCount) }
-        enterSingleThreadedBLAS()
-        defer { leaveSingleThreadedBLAS() }
+        // OpenBLAS on one thread (BLASThreads' counted scope): every product is one single-threaded call, so
+        // the results do not depend on the thread count whatever kernel OpenBLAS runs.
+        BLASThreads.enterSingleThreaded()
+        defer { BLASThreads.leaveSingleThreaded() }
         var total = 0.0, start = 0
         while start < count {
             let nb = min(maxBatchSize, count - start)
@@ -234,8 +241,10 @@ public class SequentialNetwork: Network {
                                      into probabilities: UnsafeMutableBufferPointer<Float>) {
         precondition(parameters.count == parameterCount, "parameter vector has the wrong length")
         precondition(probabilities.count >= count * classCount, "probability buffer too small")
-        enterSingleThreadedBLAS()
-        defer { leaveSingleThreadedBLAS() }
+        // OpenBLAS on one thread (BLASThreads' counted scope): every product is one single-threaded call, so
+        // the results do not depend on the thread count whatever kernel OpenBLAS runs.
+        BLASThreads.enterSingleThreaded()
+        defer { BLASThreads.leaveSingleThreaded() }
         var start = 0
         while start < count {
             let nb = min(maxBatchSize, count - start)
