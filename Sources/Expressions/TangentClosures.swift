@@ -45,15 +45,24 @@ func restricted(_ t: Tangent, _ lanes: Dependence) -> Tangent {
 /// say) cannot reach a coordinate its subexpression does not contain: ∇(√x + y²) at x = 0 is (+∞, 2y). On the lanes
 /// it does contain, a tangent that is 0 by value (x² at 0, x − x) is multiplied like any other, so 0·∞ is NaN as in
 /// the reverse sweep.
+///
+/// The lanes a subexpression does not depend on are always ±0 (a coordinate's unit vector and a constant's zero
+/// tangent start them at +0, and sums, negations and finite multiples keep them ±0), so a finite p leaves them ±0
+/// and only a non-finite p needs the mask. A −0 there can change nothing but the sign of a zero partial, which
+/// ``TangentProgram/energyAndGradient(_:_:_:)`` turns into +0 (tangents are only added, negated and scaled; a
+/// zero's sign matters to no product with a finite factor, and an infinite factor takes the masked path).
 @inlinable @inline(__always)
 func scaled(_ t: Tangent, _ p: Double, _ lanes: Dependence) -> Tangent {
-    restricted(t * p, lanes)
+    let r = t * p
+    return p.isFinite ? r : restricted(r, lanes)
 }
 
 /// t / q on the lanes of `lanes`, exactly +0 on the others (see ``scaled(_:_:_:)``).
+/// (±0/q is ±0 for a finite q ≠ 0, so only a zero or non-finite q needs the mask.)
 @inlinable @inline(__always)
 func divided(_ t: Tangent, _ q: Double, _ lanes: Dependence) -> Tangent {
-    restricted(t / q, lanes)
+    let r = t / q
+    return q.isFinite && q != 0 ? r : restricted(r, lanes)
 }
 
 /// Where an operation's operand comes from, while the closures are built.

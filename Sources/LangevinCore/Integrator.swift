@@ -202,20 +202,27 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
         let exact = field.isExact, implied = field.gradientIsFiniteWhereEnergyIs && exact
         var u = state._energy
         var taken = 0
+        // A local copy of the source (a reference, for GSL's generators) lets its generator pointer stay in a
+        // register across the run instead of being reloaded through `random` at every draw.
+        var source = random
         func writeBack(_ state: inout LangevinState<S>) {
+            random = source
             state.x = x; state.g = g; state.trialX = y; state.trialG = gy
             state._energy = u
             state._stepCount &+= taken
         }
-        @inline(__always) func run(_ n: Int) throws(DivergenceError<S>) {
+        @inline(__always) func run(_ n: Int, _ implied: Bool) throws(DivergenceError<S>) {
             while taken < steps {
-                random.fillGaussian(generic: UnsafeMutableBufferPointer(start: xi, count: n), standardDeviation: sd)
+                source.fillGaussian(generic: UnsafeMutableBufferPointer(start: xi, count: n), standardDeviation: sd)
                 let check = Self.move(x, g, noise: xi, into: y, 0..<n, tau: hs)
                 let e = field.energyAndGradient(at: UnsafeBufferPointer(start: y, count: n),
                                                 gradient: UnsafeMutableBufferPointer(start: gy, count: n))
                 var acc = check
                 if !implied { acc += field.gradientFinitenessCheck(UnsafeBufferPointer(start: gy, count: n)) }
-                guard LangevinState<S>.trialIsFinite(energy: e, exact: exact, check: acc) else {
+                // Exact: Σ·0 + U·0 is 0 exactly when both are (each is ±0 or NaN), one test for both.
+                let finite = exact ? Double(acc) + e * 0 == 0
+                                   : LangevinState<S>.trialIsFinite(energy: e, exact: false, check: acc)
+                guard finite else {
                     writeBack(&state)
                     // The trial buffers hold the failing move: the state's commit throws what step() would throw.
                     try state.commitTrial(energy: e, exact: exact, momentum: false, positionCheck: check,
@@ -231,7 +238,7 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
             }
         }
         // The same code for any d; with the constant 2 (most built-in surfaces) the compiler unrolls its loops.
-        if n == 2 { try run(2) } else { try run(n) }
+        if n == 2 && implied { try run(2, true) } else if n == 2 { try run(2, false) } else { try run(n, implied) }
         writeBack(&state)
     }
 

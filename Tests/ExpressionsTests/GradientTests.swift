@@ -172,6 +172,30 @@ struct GradientTests {
         }
     }
 
+    /// The fast tangent rules multiply the lanes of coordinates an operand does not contain by finite partials
+    /// without masking them, so those lanes can hold −0 (−(x²), x·(−3)): every partial that is 0 still comes out
+    /// +0, bit for bit what the reverse sweep gives.
+    @Test func zeroPartialsArePositiveZeros() throws {
+        let cases: [(String, [String], [Double])] = [
+            ("-(x^2)", ["x", "y"], [1.0, 5.0]),
+            ("x*(-3)", ["x", "y"], [2.0, -1.0]),
+            ("x/(-2) - 4", ["x", "y", "z"], [1.0, 2.0, 3.0]),
+            ("-(x*y)", ["x", "y", "z"], [0.0, -1.0, 2.0]),
+            ("(-x) * (-y)", ["w", "x", "y"], [1.0, -0.0, 0.0]),
+        ]
+        for (source, variables, point) in cases {
+            let u = try ExpressionEnergy(source, variables: variables)
+            #expect(u.usesTangentClosures)
+            let g = u.energyAndGradient(at: point).gradient
+            var r = [Double](repeating: 0, count: u.dimension)
+            _ = point.withUnsafeBufferPointer { x in
+                r.withUnsafeMutableBufferPointer { u.reverseModeEnergyAndGradient(at: x, gradient: $0) }
+            }
+            #expect(g.map(\.bitPattern) == r.map(\.bitPattern), "'\(source)' at \(point): closures \(g), reverse \(r)")
+            for v in g where v == 0 { #expect(v.sign == .plus, "'\(source)' at \(point): \(g)") }
+        }
+    }
+
     /// Degenerate and very deep expressions: a coordinate alone, a constant, an unused coordinate, a cancellation,
     /// and nesting beyond the closures' limit (which then run the reverse sweep, with the same result).
     @Test func degenerateAndDeepExpressions() throws {
