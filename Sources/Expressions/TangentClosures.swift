@@ -33,7 +33,7 @@ struct Dual: Sendable {
 @usableFromInline typealias Dependence = UInt8
 
 /// `t` with the lanes whose bit is clear in `lanes` set to exactly +0.
-@inlinable @inline(__always)
+@usableFromInline @inline(never)
 func restricted(_ t: Tangent, _ lanes: Dependence) -> Tangent {
     let keep = SIMD4<UInt64>(repeating: UInt64(lanes)) & SIMD4<UInt64>(1, 2, 4, 8) .!= 0
     return t.replacing(with: 0, where: .!keep)
@@ -279,90 +279,67 @@ struct TangentProgram: Sendable {
         }
     }
 
-    private static func unary<A: TangentOperand>(_ op: Op, _ a: A, _ c: Double) -> Node {
+    /// Unary operation `op` (with constant `c`) on an operand of value and tangent `u` that depends on `lanes`.
+    @inline(__always)
+    static func unaryRule(_ op: Op, _ u: Dual, _ c: Double, _ lanes: Dependence) -> Dual {
+        let v = u.value
         switch op {
-        case .neg: return { x, s in let u = a(x, s); return Dual(evaluate(.neg, u.value, 0, c), -u.tangent) }
-        case .addC: return { x, s in let u = a(x, s); return Dual(evaluate(.addC, u.value, 0, c), u.tangent) }
-        case .rsubC: return { x, s in let u = a(x, s); return Dual(evaluate(.rsubC, u.value, 0, c), -u.tangent) }
-        case .mulC:
-            return { x, s in
-                let u = a(x, s)
-                return Dual(evaluate(.mulC, u.value, 0, c), scaled(u.tangent, c, a.lanes))
-            }
-        case .divC:
-            return { x, s in
-                let u = a(x, s)
-                return Dual(evaluate(.divC, u.value, 0, c), divided(u.tangent, c, a.lanes))
-            }
+        case .neg: return Dual(evaluate(.neg, v, 0, c), -u.tangent)
+        case .addC: return Dual(evaluate(.addC, v, 0, c), u.tangent)
+        case .rsubC: return Dual(evaluate(.rsubC, v, 0, c), -u.tangent)
+        case .mulC: return Dual(evaluate(.mulC, v, 0, c), scaled(u.tangent, c, lanes))
+        case .divC: return Dual(evaluate(.divC, v, 0, c), divided(u.tangent, c, lanes))
         case .rdivC:
-            return { x, s in
-                let u = a(x, s)
-                let r = evaluate(.rdivC, u.value, 0, c)
-                return Dual(r, -divided(scaled(u.tangent, r, a.lanes), u.value, a.lanes))
-            }
-        case .square:
-            return { x, s in
-                let u = a(x, s)
-                return Dual(evaluate(.square, u.value, 0, c), scaled(u.tangent, 2 * u.value, a.lanes))
-            }
-        case .powI:
-            return { x, s in
-                let u = a(x, s)
-                let partial = c * powi(u.value, Int32(c) - 1)
-                return Dual(evaluate(.powI, u.value, 0, c), scaled(u.tangent, partial, a.lanes))
-            }
-        case .powC:
-            return { x, s in
-                let u = a(x, s)
-                return Dual(evaluate(.powC, u.value, 0, c), scaled(u.tangent, c * pow(u.value, c - 1), a.lanes))
-            }
+            let r = evaluate(.rdivC, v, 0, c)
+            return Dual(r, -divided(scaled(u.tangent, r, lanes), v, lanes))
+        case .square: return Dual(evaluate(.square, v, 0, c), scaled(u.tangent, 2 * v, lanes))
+        case .powI: return Dual(evaluate(.powI, v, 0, c), scaled(u.tangent, c * powi(v, Int32(c) - 1), lanes))
+        case .powC: return Dual(evaluate(.powC, v, 0, c), scaled(u.tangent, c * pow(v, c - 1), lanes))
         case .rpowC:
-            return { x, s in
-                let u = a(x, s)
-                let r = evaluate(.rpowC, u.value, 0, c)
-                return Dual(r, scaled(u.tangent, powExponentPartial(r, base: c), a.lanes))
-            }
+            let r = evaluate(.rpowC, v, 0, c)
+            return Dual(r, scaled(u.tangent, powExponentPartial(r, base: c), lanes))
         case .exp:
-            return { x, s in
-                let u = a(x, s)
-                let r = evaluate(.exp, u.value, 0, c)
-                return Dual(r, scaled(u.tangent, r, a.lanes))
-            }
-        case .log:
-            return { x, s in
-                let u = a(x, s)
-                return Dual(evaluate(.log, u.value, 0, c), divided(u.tangent, u.value, a.lanes))
-            }
+            let r = evaluate(.exp, v, 0, c)
+            return Dual(r, scaled(u.tangent, r, lanes))
+        case .log: return Dual(evaluate(.log, v, 0, c), divided(u.tangent, v, lanes))
         case .sqrt:
-            return { x, s in
-                let u = a(x, s)
-                let r = evaluate(.sqrt, u.value, 0, c)
-                return Dual(r, divided(u.tangent, 2 * r, a.lanes))
-            }
-        case .sin:
-            return { x, s in
-                let u = a(x, s)
-                return Dual(evaluate(.sin, u.value, 0, c), scaled(u.tangent, cos(u.value), a.lanes))
-            }
-        case .cos:
-            return { x, s in
-                let u = a(x, s)
-                return Dual(evaluate(.cos, u.value, 0, c), -scaled(u.tangent, sin(u.value), a.lanes))
-            }
+            let r = evaluate(.sqrt, v, 0, c)
+            return Dual(r, divided(u.tangent, 2 * r, lanes))
+        case .sin: return Dual(evaluate(.sin, v, 0, c), scaled(u.tangent, cos(v), lanes))
+        case .cos: return Dual(evaluate(.cos, v, 0, c), -scaled(u.tangent, sin(v), lanes))
         case .tanh:
-            return { x, s in
-                let u = a(x, s)
-                let r = evaluate(.tanh, u.value, 0, c)
-                return Dual(r, scaled(u.tangent, 1 - r * r, a.lanes))
-            }
+            let r = evaluate(.tanh, v, 0, c)
+            return Dual(r, scaled(u.tangent, 1 - r * r, lanes))
         case .abs:
-            return { x, s in
-                let u = a(x, s)
-                let v = u.value
-                // sign(v)·t, with 0·t at v = ±0 and NaN propagated.
-                let t = v > 0 ? u.tangent : (v < 0 ? -u.tangent : scaled(u.tangent, v, a.lanes))
-                return Dual(evaluate(.abs, v, 0, c), t)
-            }
+            // sign(v)·t, with 0·t at v = ±0 and NaN propagated.
+            let t = v > 0 ? u.tangent : (v < 0 ? -u.tangent : scaled(u.tangent, v, lanes))
+            return Dual(evaluate(.abs, v, 0, c), t)
+        case .constant, .add, .sub, .mul, .div, .pow:
+            preconditionFailure("\(op) is not a unary operation")
+        }
+    }
+
+    /// The closure of a unary instruction: one case per operation, so that each closure's rule is a constant.
+    private static func unary<A: TangentOperand>(_ op: Op, _ a: A, _ c: Double) -> Node {
+        let m = a.lanes
+        switch op {
+        case .neg: return { x, s in unaryRule(.neg, a(x, s), c, m) }
+        case .addC: return { x, s in unaryRule(.addC, a(x, s), c, m) }
+        case .rsubC: return { x, s in unaryRule(.rsubC, a(x, s), c, m) }
+        case .mulC: return { x, s in unaryRule(.mulC, a(x, s), c, m) }
+        case .divC: return { x, s in unaryRule(.divC, a(x, s), c, m) }
+        case .rdivC: return { x, s in unaryRule(.rdivC, a(x, s), c, m) }
+        case .square: return { x, s in unaryRule(.square, a(x, s), c, m) }
+        case .powI: return { x, s in unaryRule(.powI, a(x, s), c, m) }
+        case .powC: return { x, s in unaryRule(.powC, a(x, s), c, m) }
+        case .rpowC: return { x, s in unaryRule(.rpowC, a(x, s), c, m) }
+        case .exp: return { x, s in unaryRule(.exp, a(x, s), c, m) }
+        case .log: return { x, s in unaryRule(.log, a(x, s), c, m) }
+        case .sqrt: return { x, s in unaryRule(.sqrt, a(x, s), c, m) }
+        case .sin: return { x, s in unaryRule(.sin, a(x, s), c, m) }
+        case .cos: return { x, s in unaryRule(.cos, a(x, s), c, m) }
+        case .tanh: return { x, s in unaryRule(.tanh, a(x, s), c, m) }
+        case .abs: return { x, s in unaryRule(.abs, a(x, s), c, m) }
         case .constant, .add, .sub, .mul, .div, .pow:
             preconditionFailure("\(op) is not a unary operation")
         }
