@@ -241,9 +241,10 @@ struct TangentProgram: Sendable {
     /// U(x), with ∇U written into `gradient` (d entries).
     @inlinable @inline(__always)
     func energyAndGradient(_ x: UnsafePointer<Double>, _ gradient: UnsafeMutablePointer<Double>, _ d: Int) -> Double {
-        let r = withUnsafeTemporaryAllocation(of: Dual.self, capacity: max(sharedCount, 1)) {
-            run(x, $0.baseAddress!)
-        }
+        // A constant capacity for the common case of few shared results: a fixed stack slot, no dynamic allocation.
+        let r = sharedCount <= 4
+            ? withUnsafeTemporaryAllocation(of: Dual.self, capacity: 4) { run(x, $0.baseAddress!) }
+            : withUnsafeTemporaryAllocation(of: Dual.self, capacity: sharedCount) { run(x, $0.baseAddress!) }
         // + 0 makes a −0 lane +0, as the reverse sweep's sums (which start at +0) always give.
         for i in 0..<d { gradient[i] = r.tangent[i] + 0 }
         return r.value
