@@ -50,7 +50,10 @@ func restricted(_ t: Tangent, _ lanes: Dependence) -> Tangent {
 /// tangent start them at +0, and sums, negations and finite multiples keep them ±0), so a finite p leaves them ±0
 /// and only a non-finite p needs the mask. A −0 there can change nothing but the sign of a zero partial, which
 /// ``TangentProgram/energyAndGradient(_:_:_:)`` turns into +0 (tangents are only added, negated and scaled; a
-/// zero's sign matters to no product with a finite factor, and an infinite factor takes the masked path).
+/// zero's sign matters to no product with a finite factor, and an infinite factor takes the masked path): the
+/// gradient is bit for bit the masked one's, but for the sign bit of a NaN (a review compared 6.8 million
+/// evaluations of 170 000 random expressions; 0.6–1 % of NaN results, energies included, differ in that bit
+/// between builds, as the compiler orders the operands of a commutative operation).
 @inlinable @inline(__always)
 func scaled(_ t: Tangent, _ p: Double, _ lanes: Dependence) -> Tangent {
     let r = t * p

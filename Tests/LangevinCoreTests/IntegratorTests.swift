@@ -186,6 +186,36 @@ struct ParameterTests {
                     steps: 10_000, diverges: true, "runaway")
     }
 
+    @Test("A divergence in mid-run leaves the state, the field and a struct random source where step() leaves them",
+          arguments: [1, 2, 3])
+    func advanceDivergenceKeepsTheSource(dimension: Int) throws {
+        var ends: [[UInt64]] = []
+        for byStep in [false, true] {
+            var field = GlitchingQuadratic(dimension: dimension, failingCall: 5)  // call 1 is the start: step 4 fails
+            var state = try LangevinState(position: [Double](repeating: 0.5, count: dimension), field: &field)
+            var random = SplitMix64(seed: 21)
+            var em = try EulerMaruyama(LangevinParameters(timeStep: 0.1, temperature: 0.5))
+            var totals = StepTotals()
+            func run(_ steps: Int) -> UInt64 {
+                do throws(DivergenceError<Double>) {
+                    if byStep {
+                        for _ in 0..<steps { totals.add(try em.step(&state, field: &field, random: &random)) }
+                    } else {
+                        try em.advance(&state, field: &field, random: &random, steps: steps, totals: &totals)
+                    }
+                    return 0
+                } catch { return UInt64(error.step) }
+            }
+            let failedAt = run(10)
+            _ = run(6)  // goes on from the kept state, drawing where the failed run left the source
+            ends.append([failedAt, UInt64(state.stepCount), UInt64(field.calls), UInt64(totals.steps)]
+                        + state.position.map(\.bitPattern)
+                        + [state.energy.bitPattern, random.nextGaussian().bitPattern])
+        }
+        #expect(ends[0][0] == 4)
+        #expect(ends[0] == ends[1], "d = \(dimension): advance \(ends[0]), step() \(ends[1])")
+    }
+
     @Test("A non-finite initial energy is an error")
     func nonFiniteStart() {
         var field = ClosureEnergy(variables: ["x"], energy: { x in -Foundation_log(x[0]) },
@@ -197,6 +227,26 @@ struct ParameterTests {
 }
 
 private func Foundation_log(_ x: Double) -> Double { log(x) }
+
+/// U = Σ xᵢ²/2 whose `failingCall`-th evaluation returns a NaN energy: a divergence in the middle of a run.
+private struct GlitchingQuadratic: GradientEstimator {
+    typealias Scalar = Double
+    var dimension: Int
+    var failingCall: Int
+    var calls = 0
+    var isExact: Bool { true }
+    var gradientIsFiniteWhereEnergyIs: Bool { true }
+    mutating func energyAndGradient(at x: UnsafeBufferPointer<Double>,
+                                    gradient g: UnsafeMutableBufferPointer<Double>) -> Double {
+        calls += 1
+        var u = 0.0
+        for i in 0..<dimension {
+            g[i] = x[i]
+            u += x[i] * x[i] / 2
+        }
+        return calls == failingCall ? .nan : u
+    }
+}
 
 @Suite("Divergence and chain bookkeeping")
 struct ChainTests {
