@@ -207,8 +207,8 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
         let exact = field.isExact, implied = field.gradientIsFiniteWhereEnergyIs && exact
         var u = state._energy
         var taken = 0
-        // A local copy of the source (a reference, for GSL's generators) lets its generator pointer stay in a
-        // register across the run instead of being reloaded through `random` at every draw.
+        // The run draws from a local copy of the source, read from this frame rather than through `random`
+        // (4 instructions fewer a W1a step); every exit writes it back.
         var source = random
         func writeBack(_ state: inout LangevinState<S>) {
             random = source
