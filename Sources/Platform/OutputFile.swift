@@ -105,25 +105,35 @@ public final class OutputFile {
         let name = lastPathComponent(target)
         var fd: Int32 = -1
         var temporary = ""
+        var slot: Int?
+        var openError: Int32 = 0
         for _ in 0..<100 {
             temporary = (directory == "/" ? "" : directory) + "/.\(name).tmp-\(getpid())-"
                 + String(UInt64.random(in: 0 ... .max), radix: 36)
+            // Registered before it exists, so that a signal at any moment after the file appears removes it (a
+            // signal between the two used to leave it behind). If the name is taken (EEXIST), a signal before the
+            // slot is freed would remove that file: one named with this process's id and the same 64 random bits,
+            // which only a killed earlier process with this id can have left.
+            slot = CleanupOnSignal.register(temporary)
             repeat {
                 fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions)
             } while fd < 0 && errno == EINTR
-            if fd >= 0 || errno != EEXIST { break }
+            if fd >= 0 { break }
+            openError = errno
+            CleanupOnSignal.unregister(slot)
+            slot = nil
+            if openError != EEXIST { break }
         }
         guard fd >= 0 else {
-            let e = errno
             lockHeld?.release()
-            throw FileError(path: path, operation: "write", errno: e,
-                            reason: "cannot create a file in '\(directory)' (\(systemErrorMessage(e)))")
+            throw FileError(path: path, operation: "write", errno: openError,
+                            reason: "cannot create a file in '\(directory)' (\(systemErrorMessage(openError)))")
         }
         if let existingMode { _ = fchmod(fd, existingMode) }
         self.fd = fd
         self.temporaryPath = temporary
         self.lock = lockHeld
-        self.cleanupSlot = CleanupOnSignal.register(temporary)
+        self.cleanupSlot = slot
         buffer.reserveCapacity(Self.bufferSize)
     }
 

@@ -98,6 +98,41 @@ struct ReliabilityTests {
         }
     }
 
+    /// The temporary file is registered for removal before it is created: a signal the moment it appears removes
+    /// it. (Registered just after creation, a C loop polling with readdir left it behind in 8 of 200 runs; this
+    /// test caught that build in one of three tries with 100 runs, so it makes 300.)
+    @Test("A signal the instant the temporary file appears still removes it (300 runs)")
+    func signalAtCreation() throws {
+        let dir = Langevin.folder("signal-at-creation")
+        let path = dir + "/s.csv"
+        /// Whether `dir` holds a temporary file, read with readdir (a tight loop must not allocate a listing).
+        func temporaryExists() -> Bool {
+            guard let d = opendir(dir) else { return false }
+            defer { closedir(d) }
+            while let e = readdir(d) {
+                let found = withUnsafeBytes(of: e.pointee.d_name) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self).contains(".tmp-")
+                }
+                if found { return true }
+            }
+            return false
+        }
+        var failures: [String] = []
+        for run in 0..<300 {
+            let pid = try Langevin.spawnWithDefaultSignals(killableSample + ["--output", path])
+            let deadline = Date().addingTimeInterval(60)
+            while !temporaryExists() && Date() < deadline {}
+            kill(pid, SIGTERM)
+            let status = Langevin.waitStatus(pid)
+            let left = leftovers(dir)
+            if !left.isEmpty || status.exited {
+                failures.append("run \(run): \(status), left \(left)")
+                for name in left { unlink(dir + "/" + name) }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) of 300: \(failures.prefix(3))")
+    }
+
     @Test("A full disk (a small tmpfs, as root): refused up front when the estimate does not fit; a disk that fills during the run gives an error naming the file and leaves the earlier file untouched")
     func fullDisk() throws {
         guard getuid() == 0 else {
