@@ -115,7 +115,10 @@ public func checkWritableDirectory(_ path: String) throws(FileError) {
     guard st.st_mode & S_IFMT == S_IFDIR else {
         throw FileError(path: path, operation: "write into the folder", errno: ENOTDIR)
     }
-    let probe = path + "/.langevin-probe-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+    let probe = path + "/.langevin-probe-\(getpid())-\(UInt64.random(in: 0 ... .max))"
+    // Registered before it exists, as an output's temporary file is, so that a signal cannot leave it behind.
+    let slot = CleanupOnSignal.register(probe)
+    defer { CleanupOnSignal.unregister(slot) }
     let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
     guard fd >= 0 else { throw FileError(path: path, operation: "write into the folder", errno: errno) }
     close(fd)
