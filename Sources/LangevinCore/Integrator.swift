@@ -184,8 +184,8 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
     /// (most of the built-in surfaces) are compiled with d a constant, so that their loops unroll. W1a's built-in
     /// double well on a Zen 4, against the C loop: 0.75 → 0.83× with mt19937, 0.65 → 0.78× with taus2 (constant
     /// cases for d = 1 and 3 as well made the expression path slower there, so there is one). For an exact field the
-    /// position and energy are tested by one comparison, Σ yᵢ·0 + U·0 = 0 (each term is ±0 or NaN); the run is
-    /// compiled apart for fields whose finite energy implies a finite gradient, so that test is all it does; and it
+    /// position and energy are tested by one comparison (``LangevinState/trialIsFinite(energy:exact:check:)``); the
+    /// run is compiled apart for fields whose finite energy implies a finite gradient, so that test is all it does; and it
     /// draws from a local copy of the source, written back when the run ends or fails (callgrind, instructions per
     /// W1a step with taus2, GSL's 168 included: 260 → 249). Tried and slower: two steps per iteration with the
     /// buffers' roles fixed instead of swapped (268), and drawing the noise of many steps ahead (Docs/Benchmarks.md).
@@ -224,10 +224,7 @@ public struct EulerMaruyama: LangevinIntegrator, Sendable {
                                                 gradient: UnsafeMutableBufferPointer(start: gy, count: n))
                 var acc = check
                 if !implied { acc += field.gradientFinitenessCheck(UnsafeBufferPointer(start: gy, count: n)) }
-                // Exact: Σ·0 + U·0 is 0 exactly when both are (each is ±0 or NaN), one test for both.
-                let finite = exact ? Double(acc) + e * 0 == 0
-                                   : LangevinState<S>.trialIsFinite(energy: e, exact: false, check: acc)
-                guard finite else {
+                guard LangevinState<S>.trialIsFinite(energy: e, exact: exact, check: acc) else {
                     writeBack(&state)
                     // The trial buffers hold the failing move: the state's commit throws what step() would throw.
                     try state.commitTrial(energy: e, exact: exact, momentum: false, positionCheck: check,

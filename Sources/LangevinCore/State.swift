@@ -149,10 +149,11 @@ public struct LangevinState<Scalar: BinaryFloatingPoint & Sendable>: @unchecked 
 
     /// The rule of ``commitTrial(energy:exact:momentum:positionCheck:gradientImpliedFinite:gradientCheck:)``: a
     /// trial is accepted when its Σ v·0 check over the checked numbers is 0 (all finite) and its energy is finite
-    /// (exact energies) or not infinite (estimates).
+    /// (exact energies) or not infinite (estimates). For an exact energy one comparison tests both: Σ v·0 + U·0 is
+    /// 0 exactly when both terms are (each is ±0 or NaN).
     @inlinable @inline(__always)
     static func trialIsFinite(energy u: Double, exact: Bool, check acc: Scalar) -> Bool {
-        acc == 0 && (exact ? u * 0 == 0 : !u.isInfinite)
+        exact ? Double(acc) + u * 0 == 0 : acc == 0 && !u.isInfinite
     }
 
     /// Checks the trial buffers; if all finite, makes them current, else throws and leaves the state as it was.

@@ -186,8 +186,8 @@ public class SequentialNetwork: Network {
     {
         precondition(parameters.count == parameterCount, "parameter vector has the wrong length")
         precondition(count >= 0 && count <= maxBatchSize, "count exceeds maxBatchSize")
-        // OpenBLAS on one thread (BLASThreads' counted scope): every product is one single-threaded call, so
-        // the results do not depend on the thread count whatever kernel OpenBLAS runs.
+        // OpenBLAS on one thread in BLASThreads' counted scope, here and in every evaluation below: each product
+        // is one single-threaded call, so the results do not depend on the thread count, whatever the kernel.
         BLASThreads.enterSingleThreaded()
         defer { BLASThreads.leaveSingleThreaded() }
         let z = runForward(parameters.baseAddress!, inputs: inputs, count: count)
@@ -197,8 +197,6 @@ public class SequentialNetwork: Network {
     public func loss(parameters: UnsafeBufferPointer<Float>, inputs: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                      count: Int) -> Double {
         precondition(parameters.count == parameterCount, "parameter vector has the wrong length")
-        // OpenBLAS on one thread (BLASThreads' counted scope): every product is one single-threaded call, so
-        // the results do not depend on the thread count whatever kernel OpenBLAS runs.
         BLASThreads.enterSingleThreaded()
         defer { BLASThreads.leaveSingleThreaded() }
         var total = 0.0, start = 0
@@ -220,8 +218,6 @@ public class SequentialNetwork: Network {
                      "parameter and gradient vectors must have length parameterCount")
         let w = parameters.baseAddress!, g = gradient.baseAddress!
         if !accumulate { g.update(repeating: 0, count: parameterCount) }
-        // OpenBLAS on one thread (BLASThreads' counted scope): every product is one single-threaded call, so
-        // the results do not depend on the thread count whatever kernel OpenBLAS runs.
         BLASThreads.enterSingleThreaded()
         defer { BLASThreads.leaveSingleThreaded() }
         var total = 0.0, start = 0
@@ -241,8 +237,6 @@ public class SequentialNetwork: Network {
                                      into probabilities: UnsafeMutableBufferPointer<Float>) {
         precondition(parameters.count == parameterCount, "parameter vector has the wrong length")
         precondition(probabilities.count >= count * classCount, "probability buffer too small")
-        // OpenBLAS on one thread (BLASThreads' counted scope): every product is one single-threaded call, so
-        // the results do not depend on the thread count whatever kernel OpenBLAS runs.
         BLASThreads.enterSingleThreaded()
         defer { BLASThreads.leaveSingleThreaded() }
         var start = 0
